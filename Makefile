@@ -1,0 +1,30 @@
+# Two commands that work on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## migrate the embedded SQLite, create a first space + key, serve API and worker on :8080
+	$(BIN)/onecast serve
+
+test: install  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install  ## the whole suite on a throwaway database of the local PostgreSQL
+	bash .ci/with-postgres $(MAKE) test
+
+bench: install  ## benchmark figures, one JSON line each
+	$(BIN)/python bench/send.py
+
+clean:
+	rm -rf $(VENV) onecast.db onecast.db-wal onecast.db-shm

@@ -1,0 +1,61 @@
+"""ASGI app factory: routers, middleware, error handlers, and the worker when asked."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from onecast.config import Settings
+from onecast.kit.db import Database
+from onecast.kit.errors import install_error_handlers
+from onecast.kit.idempotency import IdempotencyMiddleware
+from onecast.kit.limits import BodySizeLimitMiddleware
+from onecast.logging import configure_logging
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = Database(settings.async_database_url)
+        app.state.db = db
+        app.state.settings = settings
+        worker_task = None
+        worker = None
+        if run_worker:
+            from onecast.delivery.worker import Worker
+
+            worker = Worker(db, settings)
+            worker_task = asyncio.create_task(worker.run())
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+                await worker_task
+            await db.dispose()
+
+    app = FastAPI(
+        title="Onecast",
+        version="0.1.0",
+        description="Self-hosted omnichannel messaging: the One API (Comapi / dotdigital compatible).",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
+                       limits={"/messages/batch": settings.batch_max_bytes})
+
+    from onecast.channels.endpoints import router as channels_router
+    from onecast.channels.sandbox.endpoints import router as sandbox_router
+    from onecast.messages.endpoints import router as messages_router
+    from onecast.profiles.endpoints import router as profiles_router
+    from onecast.spaces.endpoints import router as spaces_router
+
+    for router in (spaces_router, profiles_router, messages_router, channels_router, sandbox_router):
+        app.include_router(router)
+    return app

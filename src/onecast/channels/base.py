@@ -1,0 +1,69 @@
+"""The one interface every provider implements. Providers get a rendered message and return
+a result; they know nothing of HTTP routing or the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    message_id: str
+    space_id: str
+    channel: str  # the id named in `rules`
+    type: str  # sms, email, ...
+    address: str
+    body: str | None
+    title: str | None
+    custom_body: Any
+    options: dict[str, Any]
+    parts: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    attempt: int
+    expires_on: datetime | None
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A status the provider already knows (some report delivery before the send returns)."""
+
+    status: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An inbound message from the recipient, reported together with the send."""
+
+    body: str
+    from_address: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    provider_message_id: str | None = None
+    permanent: bool = False
+    error_code: str | None = None
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    receipts: tuple[Receipt, ...] = ()
+    replies: tuple[Reply, ...] = ()
+
+    @classmethod
+    def transient(cls, code: str, error: str, **details: Any) -> "SendResult":
+        return cls(ok=False, permanent=False, error_code=code, error=error, details=details)
+
+    @classmethod
+    def failed(cls, code: str, error: str, **details: Any) -> "SendResult":
+        return cls(ok=False, permanent=True, error_code=code, error=error, details=details)
+
+
+class Provider(Protocol):
+    name: str
+
+    async def send(self, message: OutboundMessage) -> SendResult: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request, Response
+
+from onecast.channels import service
+from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIn, ChannelOut, ChannelUpdate
+from onecast.kit.auth import SpaceAuth
+from onecast.kit.errors import problem_responses
+from onecast.kit.etag import check_if_match, etag_for
+from onecast.kit.state import get_db
+
+router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Channels"],
+                   responses=problem_responses(400, 401, 404))
+ChannelId = Annotated[str, Path(pattern=CHANNEL_ID_PATTERN)]
+
+
+@router.get("/channels", response_model=list[ChannelOut],
+            description="Configured channels, and the sandbox serving every type not configured yet.")
+async def list_channels(request: Request, principal: SpaceAuth) -> list[dict]:
+    async with get_db(request).transaction() as session:
+        return await service.list_channels(session, principal.space_id)
+
+
+@router.post("/channels", status_code=201, response_model=ChannelOut, responses=problem_responses(409))
+async def create_channel(request: Request, response: Response, principal: SpaceAuth, body: ChannelIn) -> dict:
+    async with get_db(request).transaction() as session:
+        channel = await service.create_channel(session, principal.space_id, body.model_dump())
+        response.headers["ETag"] = etag_for(channel.id, channel.revision)
+        return service.channel_view(channel)
+
+
+@router.get("/channels/{channelId}", response_model=ChannelOut)
+async def get_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId) -> dict:  # noqa: N803
+    async with get_db(request).transaction() as session:
+        channel = await service.get_channel(session, principal.space_id, channelId)
+        response.headers["ETag"] = etag_for(channel.id, channel.revision)
+        return service.channel_view(channel)
+
+
+@router.put("/channels/{channelId}", response_model=ChannelOut, responses=problem_responses(412))
+async def update_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
+                         body: ChannelUpdate, if_match: Annotated[str | None, Header()] = None) -> dict:
+    async with get_db(request).transaction() as session:
+        channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
+        check_if_match(if_match, etag_for(channel.id, channel.revision))
+        await service.update_channel(session, channel, body.model_dump())
+        response.headers["ETag"] = etag_for(channel.id, channel.revision)
+        return service.channel_view(channel)
+
+
+@router.delete("/channels/{channelId}", status_code=204, responses=problem_responses(412))
+async def delete_channel(request: Request, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
+                         if_match: Annotated[str | None, Header()] = None) -> Response:
+    async with get_db(request).transaction() as session:
+        channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
+        check_if_match(if_match, etag_for(channel.id, channel.revision))
+        await session.delete(channel)
+    return Response(status_code=204)

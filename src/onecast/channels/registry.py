@@ -1,0 +1,47 @@
+"""Provider names -> implementations; instances are built per configured channel and reused."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from onecast.channels.base import Provider
+
+ProviderFactory = Callable[[dict[str, Any], Any], Provider]
+_FACTORIES: dict[str, ProviderFactory] = {}
+
+
+def register(name: str, factory: ProviderFactory) -> None:
+    _FACTORIES[name] = factory
+
+
+def provider_names() -> list[str]:
+    _load_builtin()
+    return sorted(_FACTORIES)
+
+
+def _load_builtin() -> None:
+    if "sandbox" not in _FACTORIES:
+        from onecast.channels.sandbox.provider import SandboxProvider
+
+        register("sandbox", lambda config, db: SandboxProvider(db))
+
+
+class ProviderPool:
+    """Keeps one provider instance per (channel row, revision), so connections are reused."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self._instances: dict[tuple[str, int], Provider] = {}
+
+    def get(self, provider: str, key: tuple[str, int], config: dict[str, Any]) -> Provider:
+        _load_builtin()
+        instance = self._instances.get(key)
+        if instance is None:
+            instance = _FACTORIES[provider](config, self.db)
+            self._instances[key] = instance
+        return instance
+
+    async def close(self) -> None:
+        for instance in self._instances.values():
+            await instance.close()
+        self._instances.clear()

@@ -1,0 +1,51 @@
+"""The `sandbox` provider: accepts any address, records what it sent, and answers with the
+receipts, failures and replies the space's sandbox settings ask for."""
+from __future__ import annotations
+
+from typing import Any
+
+from onecast.channels.base import OutboundMessage, Receipt, Reply, SendResult
+from onecast.channels.sandbox import service
+
+
+def _failure_for(rule: str | None, attempt: int) -> SendResult | None:
+    if not rule:
+        return None
+    if rule == "permanent":
+        return SendResult.failed("SandboxRejected", "The sandbox was told to reject this recipient")
+    kind, _, count = rule.partition(":")
+    if kind == "transient" and (not count or attempt <= int(count)):
+        return SendResult.transient("SandboxUnavailable", "The sandbox was told to fail for now")
+    return None
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        async with self.db.read() as session:
+            settings = await service.get_settings(session, message.space_id)
+        failure = (_failure_for(settings["failAddresses"].get(message.address), message.attempt)
+                   or _failure_for(settings["failChannels"].get(message.channel), message.attempt))
+        if failure is not None:
+            return failure
+        async with self.db.transaction() as session:
+            payload = {"body": message.body, "title": message.title, "customBody": message.custom_body,
+                       "options": message.options, "parts": message.parts, "type": message.type}
+            row = await service.record_delivery(session, message.space_id, message.message_id,
+                                                message.channel, message.address, payload)
+        receipts: list[Receipt] = []
+        if settings["receipt"] in ("delivered", "read"):
+            receipts.append(Receipt("delivered"))
+        if settings["receipt"] == "read":
+            receipts.append(Receipt("read"))
+        replies = (Reply(settings["autoReply"], message.address),) if settings.get("autoReply") else ()
+        return SendResult(ok=True, provider_message_id=f"sandbox-{row.id}",
+                          details={"sandbox": True, "address": message.address},
+                          receipts=tuple(receipts), replies=replies)
+
+    async def close(self) -> None:
+        return None

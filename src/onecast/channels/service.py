@@ -1,0 +1,117 @@
+"""Channels configured per space, and which provider serves a rule."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onecast.channels.models import Channel
+from onecast.channels.registry import provider_names
+from onecast.channels.types import BUILTIN_TYPES, CUSTOM_TYPE
+from onecast.kit.clock import iso, utcnow
+from onecast.kit.errors import Problem, invalid, not_found
+from onecast.kit.ids import new_id
+
+
+@dataclass(frozen=True)
+class ResolvedChannel:
+    channel: str  # the id named in `rules`
+    type: str
+    provider: str
+    key: tuple[str, int]  # identifies the provider instance (channel row and revision)
+    config: dict[str, Any]
+
+    def as_plan_entry(self, address: str) -> dict[str, Any]:
+        return {"channel": self.channel, "type": self.type, "provider": self.provider,
+                "key": list(self.key), "address": address}
+
+
+def sandbox_for(channel_type: str) -> ResolvedChannel:
+    return ResolvedChannel(channel_type, channel_type, "sandbox", ("sandbox", 0), {})
+
+
+async def enabled_channels(session: AsyncSession, space_id: str) -> list[Channel]:
+    rows = await session.execute(select(Channel).where(Channel.space_id == space_id, Channel.enabled.is_(True))
+                                 .order_by(Channel.created_on))
+    return list(rows.scalars())
+
+
+def resolve(rule: str, channels: list[Channel]) -> ResolvedChannel | None:
+    """A rule names a configured channel id, else the first channel of that type; a built-in
+    type with nothing configured is served by the sandbox."""
+    match = next((c for c in channels if c.channel_id == rule), None)
+    if match is None:
+        match = next((c for c in channels if c.type == rule), None)
+    if match is not None:
+        return ResolvedChannel(rule, match.type, match.provider, (match.id, match.revision), match.config)
+    if rule in BUILTIN_TYPES:
+        return sandbox_for(rule)
+    return None
+
+
+def channel_view(channel: Channel) -> dict[str, Any]:
+    return {"id": channel.channel_id, "type": channel.type, "provider": channel.provider, "name": channel.name,
+            "config": channel.config, "enabled": channel.enabled, "sandbox": channel.provider == "sandbox",
+            "_createdOn": iso(channel.created_on), "_updatedOn": iso(channel.updated_on)}
+
+
+def implicit_view(channel_type: str) -> dict[str, Any]:
+    return {"id": channel_type, "type": channel_type, "provider": "sandbox", "name": f"{channel_type} (sandbox)",
+            "config": {}, "enabled": True, "sandbox": True, "implicit": True}
+
+
+def _check(channel_type: str, provider: str) -> None:
+    if channel_type not in BUILTIN_TYPES and channel_type != CUSTOM_TYPE:
+        raise invalid("type", f"unknown channel type {channel_type!r}; one of {', '.join(BUILTIN_TYPES)}, custom")
+    if provider not in provider_names():
+        raise invalid("provider", f"unknown provider {provider!r}; available: {', '.join(provider_names())}")
+
+
+async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:
+    stmt = select(Channel).where(Channel.space_id == space_id, Channel.channel_id == channel_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    channel = (await session.execute(stmt)).scalar_one_or_none()
+    if channel is None:
+        raise not_found("Channel")
+    return channel
+
+
+async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(Channel).where(Channel.space_id == space_id)
+                                  .order_by(Channel.created_on))).scalars().all()
+    configured_types = {c.type for c in rows if c.enabled}
+    views = [channel_view(c) for c in rows]
+    views += [implicit_view(t) for t in BUILTIN_TYPES if t not in configured_types and
+              all(c.channel_id != t for c in rows)]
+    return views
+
+
+async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any]) -> Channel:
+    _check(data["type"], data["provider"])
+    now = utcnow()
+    channel = Channel(id=new_id(), space_id=space_id, channel_id=data["id"], type=data["type"],
+                      provider=data["provider"], name=data.get("name") or data["id"],
+                      config=data.get("config") or {}, enabled=data.get("enabled", True),
+                      created_on=now, updated_on=now)
+    session.add(channel)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Problem(409, "ChannelExists", f"A channel with id {data['id']!r} already exists") from None
+    return channel
+
+
+async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any]) -> Channel:
+    _check(data["type"], data["provider"])
+    channel.type, channel.provider = data["type"], data["provider"]
+    channel.name = data.get("name") or channel.channel_id
+    channel.config = data.get("config") or {}
+    channel.enabled = data.get("enabled", True)
+    channel.revision += 1
+    channel.updated_on = utcnow()
+    return channel

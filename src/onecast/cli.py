@@ -1,0 +1,233 @@
+"""onecast serve | api | worker | migrate | spaces | keys | send"""
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from onecast.config import Settings
+
+app = typer.Typer(help="Onecast: self-hosted omnichannel messaging.", no_args_is_help=True)
+spaces_app = typer.Typer(help="API spaces (tenants).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(spaces_app, name="spaces")
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
+PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
+
+
+def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    import dataclasses
+
+    settings = Settings.from_env()
+    return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+
+
+def _db(settings: Settings):  # noqa: ANN202
+    from onecast.kit.db import Database
+
+    return Database(settings.async_database_url)
+
+
+async def _bootstrap(settings: Settings) -> None:
+    """Create a first API space and key when the database has none, and say how to use it."""
+    from onecast.spaces.service import create_account_with_space, first_space
+
+    db = _db(settings)
+    try:
+        async with db.transaction() as session:
+            space = await first_space(session)
+            created = None if space else await create_account_with_space(session, "default")
+    finally:
+        await db.dispose()
+    base = f"http://{settings.host}:{settings.port}"
+    if created:
+        space, _key, raw = created
+        console.print(f"[bold green]Created API space[/] {space.id}")
+        console.print(f"[bold]API key[/] (shown once): {raw}")
+        console.print(f"Try: curl -s -X POST {base}/apispaces/{space.id}/messages "
+                      f"-H 'Authorization: Bearer {raw}' -H 'Content-Type: application/json' "
+                      "-d '{\"to\":{\"phoneNumber\":\"447700900123\"},\"body\":\"Hello\",\"rules\":[\"sms\"]}'")
+    else:
+        console.print(f"API space {space.id} exists; make a new key with: "
+                      f"onecast keys create {space.id}")
+
+
+def _serve(settings: Settings, *, worker: bool) -> None:
+    import uvicorn
+
+    from onecast.app import create_app
+
+    console.print(f"Onecast listening on http://{settings.host}:{settings.port} "
+                  f"(docs at /docs, database {settings.database_url}, worker {'on' if worker else 'off'})")
+    uvicorn.run(create_app(settings, run_worker=worker), host=settings.host, port=settings.port,
+                log_level="warning", access_log=False)
+
+
+@app.command()
+def serve(host: HostOpt = None, port: PortOpt = None,
+          bootstrap: Annotated[bool, typer.Option(help="Migrate and create a first space if none")] = True) -> None:
+    """API and delivery worker in one process."""
+    settings = _settings(host, port)
+    if bootstrap:
+        from onecast.kit.migrate import upgrade
+
+        upgrade(settings.database_url)
+        asyncio.run(_bootstrap(settings))
+    _serve(settings, worker=True)
+
+
+@app.command()
+def api(host: HostOpt = None, port: PortOpt = None) -> None:
+    """The HTTP API only (run workers separately; for PostgreSQL scale-out)."""
+    _serve(_settings(host, port), worker=False)
+
+
+@app.command()
+def worker() -> None:
+    """The delivery worker only."""
+    from onecast.delivery.worker import Worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        db = _db(settings)
+        runner = Worker(db, settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, runner.stop)
+        console.print(f"Onecast worker {runner.name} on {settings.database_url}")
+        try:
+            await runner.run()
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from onecast.kit.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    console.print(f"Database {settings.database_url} is up to date")
+
+
+@spaces_app.command("create")
+def spaces_create(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Create an API space (in a new account) and its first key."""
+    from onecast.spaces.service import create_account_with_space
+
+    async def main() -> tuple[str, str]:
+        db = _db(_settings())
+        try:
+            async with db.transaction() as session:
+                space, _key, raw = await create_account_with_space(session, name)
+                return space.id, raw
+        finally:
+            await db.dispose()
+
+    space_id, raw = asyncio.run(main())
+    if as_json:
+        print(json.dumps({"apiSpaceId": space_id, "apiKey": raw}))
+    else:
+        console.print(f"API space {space_id}\nAPI key (shown once): {raw}")
+
+
+@keys_app.command("create")
+def keys_create(space: str, name: Annotated[str, typer.Option(help="A label")] = "cli",
+                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Create another key for a space."""
+    from onecast.spaces.models import ApiSpace
+    from onecast.spaces.service import create_key
+
+    async def main() -> str | None:
+        db = _db(_settings())
+        try:
+            async with db.transaction() as session:
+                found = await session.get(ApiSpace, space)
+                if found is None or found.deleted_on is not None:
+                    return None
+                _key, raw = await create_key(session, space, name)
+                return raw
+        finally:
+            await db.dispose()
+
+    raw = asyncio.run(main())
+    if raw is None:
+        console.print(f"[red]No API space {space}[/]")
+        raise typer.Exit(1)
+    print(json.dumps({"apiSpaceId": space, "apiKey": raw}) if as_json else raw)
+
+
+@app.command()
+def send(
+    space: Annotated[str, typer.Option(help="API space id")],
+    body: Annotated[str, typer.Option(help="Message text")],
+    rules: Annotated[str, typer.Option(help="Channels in order, comma separated")] = "sms",
+    phone: Annotated[Optional[str], typer.Option("--phone", help="to.phoneNumber")] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="to.email")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="to.profileId")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Subject / title")] = None,
+    wait: Annotated[bool, typer.Option(help="Deliver now and print the final status")] = True,
+) -> None:
+    """Send a message from the shell."""
+    from pydantic import ValidationError
+
+    from onecast.kit.auth import Principal
+    from onecast.kit.errors import Problem
+    from onecast.messages.schemas import MessageIn
+    from onecast.spaces.models import ApiSpace
+
+    to = {k: v for k, v in {"phoneNumber": phone, "email": email, "profileId": profile}.items() if v}
+    try:
+        item = MessageIn.model_validate({"to": to, "body": body, "title": title,
+                                         "rules": [r.strip() for r in rules.split(",") if r.strip()]})
+    except ValidationError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+    async def main() -> dict | None:
+        from onecast.delivery.worker import Worker
+        from onecast.messages import service
+        from onecast.messages.views import message_view
+
+        settings = _settings()
+        db = _db(settings)
+        try:
+            async with db.transaction() as session:
+                found = await session.get(ApiSpace, space)
+                if found is None or found.deleted_on is not None:
+                    return None
+                principal = Principal("cli", space, found.account_id)
+                (message,) = await service.send_many(session, principal, [item])
+                message_id = message.id
+            if wait:
+                await Worker(db, settings).drain()
+            async with db.transaction() as session:
+                message = await service.get_message(session, space, message_id)
+                return message_view(message, await service.status_history(session, message_id))
+        finally:
+            await db.dispose()
+
+    try:
+        view = asyncio.run(main())
+    except Problem as problem:
+        console.print(f"[red]{problem.detail}[/]")
+        raise typer.Exit(2) from None
+    if view is None:
+        console.print(f"[red]No API space {space}[/]")
+        raise typer.Exit(1)
+    print(json.dumps(view, indent=2))
+
+
+if __name__ == "__main__":
+    app()

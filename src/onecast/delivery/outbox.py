@@ -1,0 +1,29 @@
+"""Claiming outbox jobs with a lease. PostgreSQL skips rows another worker holds
+(FOR UPDATE SKIP LOCKED); SQLite has one writer at a time under BEGIN IMMEDIATE."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from onecast.delivery.models import OutboxJob
+from onecast.kit.clock import utcnow
+
+
+async def claim(db, owner: str, limit: int, lease_seconds: float) -> list[int]:  # noqa: ANN001
+    now = utcnow()
+    async with db.transaction() as session:
+        jobs = list((await session.execute(
+            select(OutboxJob).where(OutboxJob.available_at <= now)
+            .order_by(OutboxJob.available_at, OutboxJob.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        )).scalars())
+        for job in jobs:
+            job.available_at = now + timedelta(seconds=lease_seconds)
+            job.lease_owner = owner
+        return [job.id for job in jobs]
+
+
+async def depth(db) -> int:  # noqa: ANN001
+    async with db.transaction() as session:
+        return (await session.execute(select(func.count()).select_from(OutboxJob))).scalar_one()

@@ -1,0 +1,148 @@
+"""Delivering one claimed job: hand the message to its provider, then record the outcome
+(sent and receipts, retry with backoff, fall back to the next channel, fail, expire)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+
+from onecast.channels.base import OutboundMessage, SendResult
+from onecast.channels.registry import ProviderPool
+from onecast.config import Settings
+from onecast.delivery.backoff import retry_delay
+from onecast.delivery.models import OutboxJob
+from onecast.kit.clock import utcnow
+from onecast.messages.models import Message
+from onecast.messages.schemas import InboundIn
+from onecast.messages.service import inbound_from_address, receive_inbound
+from onecast.messages.status import apply_status
+
+log = structlog.get_logger("onecast.delivery")
+SEND_TIMEOUT = 60.0
+
+
+def outbound_for(message: Message, entry: dict[str, Any], attempt: int, config: dict[str, Any]) -> OutboundMessage:
+    content = message.content or {}
+    channel = entry["channel"]
+    parts = [p for p in content.get("messageParts") or [] if not p.get("channels") or channel in p["channels"]]
+    return OutboundMessage(
+        message_id=message.id, space_id=message.space_id, channel=channel, type=entry["type"],
+        address=entry["address"], body=content.get("body"), title=content.get("title"),
+        custom_body=(content.get("customBody") or {}).get(channel),
+        options=(content.get("channelOptions") or {}).get(entry["type"]) or {}, parts=parts,
+        metadata=content.get("metadata") or {}, attempt=attempt, expires_on=message.expires_on, config=config,
+    )
+
+
+async def _owned_job(session, job_id: int, owner: str) -> OutboxJob | None:  # noqa: ANN001
+    job = (await session.execute(select(OutboxJob).where(OutboxJob.id == job_id).with_for_update())
+           ).scalar_one_or_none()
+    if job is None or job.lease_owner != owner:
+        return None  # done by someone else after our lease ran out
+    return job
+
+
+async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner: str) -> None:  # noqa: ANN001
+    async with db.read() as session:
+        job = await session.get(OutboxJob, job_id)
+        if job is None or job.lease_owner != owner:
+            return
+        message = await session.get(Message, job.message_id)
+        deliverable = (message is not None and message.status in ("processing", "retrying")
+                       and not message.deleted_on)
+        expired = deliverable and message.expires_on is not None and message.expires_on <= utcnow()
+        if deliverable and not expired:
+            entry = message.plan[message.plan_index]
+            config = await _channel_config(session, entry)
+            outbound = outbound_for(message, entry, job.attempts + 1, config)
+    if not deliverable or expired:
+        await _close_undeliverable(db, job_id, owner)
+        return
+    provider = pool.get(entry["provider"], tuple(entry["key"]), config)
+    try:
+        result = await asyncio.wait_for(provider.send(outbound), SEND_TIMEOUT)
+    except Exception as exc:  # a provider bug or timeout is a transient failure, never a lost message
+        log.warning("provider_error", message_id=outbound.message_id, error=repr(exc))
+        result = SendResult.transient("ProviderError", repr(exc)[:500])
+    await record_outcome(db, settings, job_id, owner, outbound, entry, result)
+
+
+async def _close_undeliverable(db, job_id: int, owner: str) -> None:  # noqa: ANN001
+    """Drop the job of a message that is gone or final; expire one whose time has passed."""
+    async with db.transaction() as session:
+        job = await _owned_job(session, job_id, owner)
+        if job is None:
+            return
+        message = await session.get(Message, job.message_id, with_for_update=True)
+        if message is not None and message.expires_on is not None and message.expires_on <= utcnow():
+            apply_status(session, message, "expired", details={"reason": "ExpiresOnPassed"})
+        await session.delete(job)
+
+
+async def _channel_config(session, entry: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+    if entry["provider"] == "sandbox" and entry["key"][0] == "sandbox":
+        return {}
+    from onecast.channels.models import Channel
+
+    channel = await session.get(Channel, entry["key"][0])
+    return channel.config if channel else {}
+
+
+async def record_outcome(db, settings: Settings, job_id: int, owner: str, outbound: OutboundMessage,  # noqa: ANN001
+                         entry: dict[str, Any], result: SendResult) -> None:
+    async with db.transaction() as session:
+        job = await _owned_job(session, job_id, owner)
+        if job is None:
+            return
+        message = await session.get(Message, job.message_id, with_for_update=True)
+        message.attempts += 1
+        job.attempts += 1
+        if result.ok:
+            _sent(session, message, entry, result)
+            await session.delete(job)
+            for reply in result.replies:
+                await receive_inbound(session, message.space_id, "provider:" + entry["provider"], InboundIn.model_validate({
+                    "channel": entry["channel"], "from": inbound_from_address(entry["type"], reply.from_address),
+                    "body": reply.body, "correlation": {"messageId": message.id}}))
+            return
+        details = {"reason": result.error_code, "error": result.error, "attempt": job.attempts, **result.details}
+        if not result.permanent and job.attempts < settings.max_attempts:
+            delay = retry_delay(job.attempts, settings.retry_base_seconds, settings.retry_max_seconds)
+            apply_status(session, message, "retrying", channel=entry["channel"],
+                         details={**details, "retryInSeconds": round(delay, 3)})
+            job.available_at = utcnow() + timedelta(seconds=delay)
+            job.lease_owner = None
+            return
+        if message.plan_index + 1 < len(message.plan):
+            _fall_back(session, message, entry, details)
+            job.attempts = 0
+            job.available_at = utcnow()
+            job.lease_owner = None
+            return
+        apply_status(session, message, "failed", channel=entry["channel"],
+                     details={**details, "permanent": result.permanent})
+        await session.delete(job)
+
+
+def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:  # noqa: ANN001
+    message.provider_message_id = result.provider_message_id
+    if "segments" in entry:
+        message.segment_count = entry["segments"]
+    details = {"providerMessageId": result.provider_message_id, "address": entry["address"], **result.details}
+    apply_status(session, message, "sent", channel=entry["channel"], details=details)
+    for receipt in result.receipts:
+        apply_status(session, message, receipt.status, channel=entry["channel"], details=receipt.details)
+
+
+def _fall_back(session, message: Message, entry: dict[str, Any], details: dict[str, Any]) -> None:  # noqa: ANN001
+    nxt = message.plan[message.plan_index + 1]
+    message.plan_index += 1
+    message.channel = nxt["channel"]
+    attempts_log = list((message.status_details or {}).get("failedChannels", []))
+    attempts_log.append({"channel": entry["channel"], **details})
+    message.status_details = {**(message.status_details or {}), "failedChannels": attempts_log}
+    apply_status(session, message, "retrying", channel=nxt["channel"],
+                 details={**details, "fallbackFrom": entry["channel"], "fallbackTo": nxt["channel"]})

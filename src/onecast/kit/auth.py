@@ -1,0 +1,74 @@
+"""API key authentication and tenant scoping.
+
+A key belongs to one API space. Any other space's resources answer 404, never 403, so a key
+cannot learn what exists elsewhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from onecast.kit.errors import Problem, not_found
+from onecast.kit.ids import hash_secret
+from onecast.kit.state import get_db
+
+bearer = HTTPBearer(auto_error=False, description="An Onecast API key")
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    space_id: str
+    account_id: str
+
+    @property
+    def actor(self) -> str:
+        return f"access:{self.key_id}"
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def lookup_key(request: Request, raw_key: str) -> Principal | None:
+    from onecast.spaces.models import ApiKey, ApiSpace
+
+    db = get_db(request)
+    async with db.read() as session:
+        row = (await session.execute(
+            select(ApiKey.id, ApiKey.space_id, ApiSpace.account_id)
+            .join(ApiSpace, ApiSpace.id == ApiKey.space_id)
+            .where(ApiKey.key_hash == hash_secret(raw_key), ApiKey.revoked_on.is_(None),
+                   ApiSpace.deleted_on.is_(None))
+        )).first()
+    return Principal(row[0], row[1], row[2]) if row else None
+
+
+async def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise _unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
+    principal = await lookup_key(request, credentials.credentials)
+    if principal is None:
+        raise _unauthorized("Invalid or revoked API key")
+    request.state.principal = principal
+    return principal
+
+
+async def space_principal(
+    principal: Annotated[Principal, Depends(authenticated)],
+    apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],  # noqa: N803
+) -> Principal:
+    if apiSpaceId != principal.space_id:
+        raise not_found("API space")
+    return principal
+
+
+SpaceAuth = Annotated[Principal, Depends(space_principal)]
+KeyAuth = Annotated[Principal, Depends(authenticated)]

@@ -1,0 +1,147 @@
+"""`Idempotency-Key` for every POST: the same key and body replays the first answer,
+the same key with another body is 409, a key still being processed is 409 too.
+
+The key is scoped by the caller's credentials, so two tenants never share keys.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from onecast.kit.clock import utcnow
+from onecast.kit.errors import Problem
+from onecast.kit.limits import send_problem
+from onecast.kit.models import IdempotencyRecord
+
+HEADER = b"idempotency-key"
+# A pending record older than this belongs to a request that died; a retry may take it over.
+PENDING_TAKEOVER = timedelta(seconds=60)
+# Answers that depend on the moment, not on the request, are not replayed.
+NOT_STORED = {401, 408, 429}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= 255:
+            await send_problem(send, Problem(400, "InvalidIdempotencyKey",
+                                             "Idempotency-Key must be 1 to 255 characters"))
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        auth = _header(scope, b"authorization") or ""
+        scope_id = hashlib.sha256(auth.encode()).hexdigest()
+        fingerprint = hashlib.sha256(b"\n".join([
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body,
+        ])).hexdigest()
+        db = scope["app"].state.db
+
+        replay = await self._claim(db, scope_id, key, fingerprint)
+        if isinstance(replay, Problem):
+            await send_problem(send, replay)
+            return
+        if replay is not None:
+            headers = [(k.encode(), v.encode()) for k, v in replay.headers.items()]
+            headers.append((b"idempotent-replayed", b"true"))
+            await send({"type": "http.response.start", "status": replay.status_code, "headers": headers})
+            await send({"type": "http.response.body", "body": (replay.body or "").encode()})
+            return
+
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+
+        async def capture_send(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
+                           if k.lower() not in (b"content-length", b"date", b"server")}
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            await self._finish(db, scope_id, key, status, headers, b"".join(chunks))
+
+    async def _claim(self, db, scope_id: str, key: str, fingerprint: str):  # noqa: ANN001
+        now = utcnow()
+        try:
+            async with db.transaction() as session:
+                existing = (await session.execute(select(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope_id, IdempotencyRecord.key == key).with_for_update()
+                )).scalar_one_or_none()
+                if existing is None:
+                    session.add(IdempotencyRecord(scope=scope_id, key=key, request_hash=fingerprint,
+                                                  state="pending", created_on=now, headers={}))
+                    return None
+                if existing.request_hash != fingerprint:
+                    return Problem(409, "IdempotencyKeyReused",
+                                   "This Idempotency-Key was used with a different request")
+                if existing.state == "done":
+                    return existing
+                if now - existing.created_on < PENDING_TAKEOVER:
+                    return Problem(409, "IdempotencyKeyInProgress",
+                                   "A request with this Idempotency-Key is still being processed",
+                                   headers={"Retry-After": "1"})
+                existing.created_on = now
+                return None
+        except IntegrityError:
+            # Another request inserted the same key between our read and write.
+            return Problem(409, "IdempotencyKeyInProgress",
+                           "A request with this Idempotency-Key is still being processed",
+                           headers={"Retry-After": "1"})
+
+    async def _finish(self, db, scope_id: str, key: str, status: int, headers: dict, body: bytes) -> None:  # noqa: ANN001
+        async with db.transaction() as session:
+            record = (await session.execute(select(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope_id, IdempotencyRecord.key == key).with_for_update()
+            )).scalar_one_or_none()
+            if record is None:
+                return
+            if status >= 500 or status in NOT_STORED:
+                await session.execute(delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope_id, IdempotencyRecord.key == key))
+                return
+            record.state = "done"
+            record.status_code = status
+            record.headers = headers
+            record.body = body.decode("utf-8", errors="replace")
+            record.content_type = headers.get("content-type")
+
+

@@ -1,0 +1,272 @@
+"""The One API: send, batch, read, redact, delete, statuses, inbound and history."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onecast.channels.service import enabled_channels, resolve
+from onecast.channels.types import address_field
+from onecast.delivery.models import OutboxJob
+from onecast.kit.auth import Principal
+from onecast.kit.clock import as_utc, utcnow
+from onecast.kit.errors import Problem, invalid, not_found
+from onecast.kit.events import record_event
+from onecast.kit.ids import new_id
+from onecast.messages import render
+from onecast.messages.models import Message, MessageStatusEvent
+from onecast.messages.plan import build_plan
+from onecast.messages.schemas import InboundIn, MessageIn
+from onecast.messages.status import apply_status
+from onecast.profiles import service as profiles
+from onecast.profiles.models import Profile
+from onecast.spaces.models import ApiSpace
+
+IN_FLIGHT = {"processing", "retrying"}
+
+
+def _merge_values(item: MessageIn, profile: Profile | None) -> dict[str, Any]:
+    to = item.to.model_dump(exclude_none=True)
+    profile_fields = {**to, **(profile.data if profile else {})}
+    if profile is not None:
+        profile_fields["id"] = profile.id
+    return {"profile": profile_fields, "profileId": profile.id if profile else None}
+
+
+def _render(item: MessageIn, profile: Profile | None) -> dict[str, Any]:
+    values = _merge_values(item, profile)
+    body = render.render_text(item.body, values)
+    title = render.render_text(item.title, values)
+    custom_values = {**values, "body": body, "title": title}
+    return {
+        "body": body,
+        "title": title,
+        "customBody": render.render_value(item.customBody, custom_values) if item.customBody else None,
+        "metadata": render.render_value(item.metadata, values) if item.metadata else {},
+        "channelOptions": item.channelOptions.model_dump(by_alias=True, exclude_none=True)
+        if item.channelOptions else {},
+        "messageParts": [p.model_dump(exclude_none=True) for p in item.messageParts or []],
+    }
+
+
+async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace, configured: list,
+                   item: MessageIn, prefix: str) -> Message:
+    now = utcnow()
+    resolved = []
+    for i, rule in enumerate(item.rules):
+        channel = resolve(rule, configured)
+        if channel is None:
+            raise invalid(f"{prefix}rules[{i}]", f"there is no channel {rule!r} in this API space", "UnknownChannel")
+        resolved.append(channel)
+    expires_on = as_utc(item.expiresOn)
+    if expires_on is not None and expires_on <= now:
+        raise invalid(f"{prefix}expiresOn", "is in the past", "ExpiresOnInPast")
+    profile = None
+    if item.to.profileId:
+        fields = item.to.model_dump(exclude_none=True, exclude={"profileId"})
+        profile = await profiles.upsert_for_send(session, space.id, item.to.profileId, fields, principal.actor)
+    content = _render(item, profile)
+    plan = build_plan(item, resolved, profile, space.optin_defaults or {}, content, prefix)
+    first = plan.entries[0] if plan.entries else None
+    message = Message(
+        id=new_id(), space_id=space.id, direction="outbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
+        status="processing", request=item.model_dump(mode="json", by_alias=True, exclude_none=True),
+        plan=plan.entries, plan_index=0, content=content, channel=first["channel"] if first else None,
+        status_details={"channelId": first["channel"] if first else None,
+                        "channel": first["channel"] if first else None, "skipped": plan.skipped},
+        title=content["title"], body=content["body"], conversation_id=item.conversationId,
+        expires_on=expires_on, created_on=now, updated_on=now, created_by=principal.actor,
+        updated_by=principal.actor,
+    )
+    session.add(message)
+    session.add(MessageStatusEvent(message_id=message.id, status="processing", channel=message.channel,
+                                   details={}, timestamp=now))
+    if plan.final_status:
+        reason = "NotOptedIn" if plan.final_status == "filtered" else "NoReachableChannel"
+        apply_status(session, message, plan.final_status, details={"reason": reason, "skipped": plan.skipped})
+    else:
+        session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=now, created_on=now))
+    return message
+
+
+async def send_many(session: AsyncSession, principal: Principal, items: list[MessageIn],
+                    *, indexed: bool = False) -> list[Message]:
+    """Validate, plan and store every message with its outbox row; all or nothing."""
+    space = await session.get(ApiSpace, principal.space_id)
+    configured = await enabled_channels(session, principal.space_id)
+    messages = []
+    for index, item in enumerate(items):
+        messages.append(await _prepare(session, principal, space, configured, item,
+                                       f"[{index}]." if indexed else ""))
+        if index % 500 == 499:
+            await session.flush()
+    await session.flush()
+    return messages
+
+
+async def get_message(session: AsyncSession, space_id: str, message_id: str, *, lock: bool = False,
+                      direction: str = "outbound") -> Message:
+    stmt = select(Message).where(Message.id == message_id, Message.space_id == space_id,
+                                 Message.direction == direction, Message.deleted_on.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    message = (await session.execute(stmt)).scalar_one_or_none()
+    if message is None:
+        raise not_found("Inbound message" if direction == "inbound" else "Message")
+    return message
+
+
+async def status_history(session: AsyncSession, message_id: str) -> list[MessageStatusEvent]:
+    await session.flush()
+    rows = await session.execute(select(MessageStatusEvent).where(MessageStatusEvent.message_id == message_id)
+                                 .order_by(MessageStatusEvent.id))
+    return list(rows.scalars())
+
+
+def _guard_in_flight(message: Message, action: str) -> None:
+    if message.status in IN_FLIGHT:
+        raise Problem(409, "MessageInFlight", f"The message is still being delivered ({message.status}); "
+                                              f"it can be {action} once it was sent or failed")
+
+
+async def redact(session: AsyncSession, principal: Principal, message_id: str) -> Message:
+    message = await get_message(session, principal.space_id, message_id, lock=True)
+    _guard_in_flight(message, "redacted")
+    request = dict(message.request or {})
+    for key in ("body", "title", "customBody", "messageParts"):
+        if key in request:
+            request[key] = "[redacted]" if isinstance(request[key], str) else None
+    message.request = {k: v for k, v in request.items() if v is not None}
+    message.content = {"metadata": (message.content or {}).get("metadata") or {}}
+    message.body = message.title = None
+    message.redacted = True
+    message.revision += 1
+    message.updated_on, message.updated_by = utcnow(), principal.actor
+    return message
+
+
+async def delete(session: AsyncSession, principal: Principal, message_id: str) -> None:
+    message = await get_message(session, principal.space_id, message_id, lock=True)
+    _guard_in_flight(message, "deleted")
+    message.deleted_on = utcnow()
+    message.updated_by = principal.actor
+
+
+async def post_status(session: AsyncSession, principal: Principal, message_id: str, status: str,
+                      channel: str, details: dict[str, Any], at: datetime | None) -> Message:
+    """A receipt from a custom channel (or anyone holding the key): forward only."""
+    message = await get_message(session, principal.space_id, message_id, lock=True)
+    if message.status == status:
+        return message
+    if not apply_status(session, message, status, channel=channel, details=details, at=as_utc(at)):
+        raise Problem(409, "StatusNotForward",
+                      f"The message is {message.status}; it cannot move to {status}")
+    message.updated_by = principal.actor
+    if message.status not in IN_FLIGHT:
+        await _cancel_delivery(session, message.id)
+    return message
+
+
+async def _cancel_delivery(session: AsyncSession, message_id: str) -> None:
+    job = (await session.execute(select(OutboxJob).where(OutboxJob.message_id == message_id))).scalar_one_or_none()
+    if job is not None:
+        await session.delete(job)
+
+
+async def find_profile_by_address(session: AsyncSession, space_id: str, channel_type: str,
+                                  address: dict[str, Any]) -> Profile | None:
+    if address.get("profileId"):
+        return await profiles.get_profile(session, space_id, str(address["profileId"]))
+    for name, value in address.items():
+        stmt = select(Profile).where(Profile.space_id == space_id, Profile.deleted_on.is_(None),
+                                     Profile.data[name].as_string() == str(value)).limit(1)
+        profile = (await session.execute(stmt)).scalar_one_or_none()
+        if profile is not None:
+            return profile
+    return None
+
+
+async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn) -> Message:
+    """Store an inbound message, link it to the profile with that address, emit message.inbound."""
+    now = utcnow()
+    profile = await find_profile_by_address(session, space_id, body.channel, body.from_)
+    request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    correlation = dict(body.correlation or {})
+    if correlation.get("messageId"):
+        original = (await session.execute(select(Message).where(
+            Message.id == str(correlation["messageId"]), Message.space_id == space_id))).scalar_one_or_none()
+        if original is not None:
+            correlation["metadata"] = (original.content or {}).get("metadata") or {}
+            request["correlation"] = correlation
+    message = Message(
+        id=new_id(), space_id=space_id, direction="inbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
+        status="received", request=request, plan=[], content={"metadata": body.metadata or {}},
+        channel=body.channel, status_details={"channel": body.channel}, title=body.title, body=body.body,
+        conversation_id=body.conversationId, created_on=now, updated_on=now, created_by=actor, updated_by=actor,
+    )
+    session.add(message)
+    session.add(MessageStatusEvent(message_id=message.id, status="received", channel=body.channel, timestamp=now,
+                                   details={}))
+    payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": now.isoformat()}
+    record_event(session, space_id, "message.inbound", message.id, payload)
+    await session.flush()
+    return message
+
+
+async def post_inbound_status(session: AsyncSession, principal: Principal, message_id: str, status: str,
+                              details: dict[str, Any], at: datetime) -> Message:
+    message = await get_message(session, principal.space_id, message_id, lock=True, direction="inbound")
+    if message.status == status:
+        return message
+    if not apply_status(session, message, status, details=details, at=as_utc(at)):
+        raise Problem(409, "StatusNotForward", f"The inbound message is {message.status}; "
+                                               f"it cannot move to {status}")
+    return message
+
+
+def encode_cursor(message: Message) -> str:
+    raw = json.dumps([message.created_on.isoformat(), message.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, message_id = json.loads(raw)
+        return as_utc(datetime.fromisoformat(created)), str(message_id)
+    except (ValueError, TypeError):
+        raise invalid("cursor", "is not a cursor this API returned", "InvalidCursor") from None
+
+
+async def history(session: AsyncSession, space_id: str, profile_id: str, *, channel: str | None,
+                  direction: str | None, before: datetime | None, limit: int,
+                  cursor: str | None) -> tuple[list[Message], str | None]:
+    """Newest first; `cursor` continues after the last message of the previous page."""
+    stmt = select(Message).where(Message.space_id == space_id, Message.profile_id == profile_id,
+                                 Message.deleted_on.is_(None))
+    if channel:
+        stmt = stmt.where(Message.channel == channel)
+    if direction:
+        stmt = stmt.where(Message.direction == direction)
+    if before:
+        stmt = stmt.where(Message.created_on <= as_utc(before))
+    if cursor:
+        created, last_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(Message.created_on < created,
+                              and_(Message.created_on == created, Message.id < last_id)))
+    rows = list((await session.execute(
+        stmt.order_by(Message.created_on.desc(), Message.id.desc()).limit(limit + 1))).scalars())
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def inbound_from_address(channel_type: str, address: str) -> dict[str, str]:
+    """The `from` object of an inbound message arriving from a plain address."""
+    name = address_field(channel_type) if channel_type in ("sms", "mms", "whatsApp", "rcs", "email",
+                                                           "fbMessenger", "telegram") else "profileId"
+    value = address.lstrip("+") if name == "phoneNumber" else address
+    return {name: value}

@@ -1,0 +1,137 @@
+"""Shared fixtures: one migrated database per run (SQLite file or the PostgreSQL of
+ONECAST_TEST_DATABASE_URL), one app, and a fresh API space per test for isolation."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from onecast.app import create_app
+from onecast.config import Settings
+from onecast.kit.migrate import upgrade
+
+
+def _database_url() -> str:
+    url = os.environ.get("ONECAST_TEST_DATABASE_URL")
+    if url:
+        return url
+    path = os.path.join(tempfile.mkdtemp(prefix="onecast-test-"), "test.db")
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = _database_url()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, log_json=True, retry_base_seconds=0.05,
+                    retry_max_seconds=0.2, worker_poll_seconds=0.02, lease_seconds=5.0)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings):
+    application = create_app(settings, run_worker=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://onecast.test") as client:
+        yield client
+
+
+@dataclass
+class SpaceClient:
+    """A client authenticated with one space's key; `path` prefixes /apispaces/{id}."""
+
+    client: httpx.AsyncClient
+    space_id: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def path(self, suffix: str) -> str:
+        return f"/apispaces/{self.space_id}{suffix}"
+
+    async def request(self, method: str, suffix: str, **kwargs) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.client.request(method, self.path(suffix), headers=headers, **kwargs)
+
+    async def get(self, suffix: str, **kw) -> httpx.Response:
+        return await self.request("GET", suffix, **kw)
+
+    async def post(self, suffix: str, **kw) -> httpx.Response:
+        return await self.request("POST", suffix, **kw)
+
+    async def put(self, suffix: str, **kw) -> httpx.Response:
+        return await self.request("PUT", suffix, **kw)
+
+    async def patch(self, suffix: str, **kw) -> httpx.Response:
+        return await self.request("PATCH", suffix, **kw)
+
+    async def delete(self, suffix: str, **kw) -> httpx.Response:
+        return await self.request("DELETE", suffix, **kw)
+
+
+async def new_space(app, client: httpx.AsyncClient, name: str = "test") -> SpaceClient:
+    from onecast.spaces.service import create_account_with_space
+
+    async with app.state.db.transaction() as session:
+        space, _key, raw = await create_account_with_space(session, name)
+    return SpaceClient(client, space.id, raw)
+
+
+@pytest.fixture
+async def space(app, anon) -> SpaceClient:
+    return await new_space(app, anon, "space-a")
+
+
+@pytest.fixture
+async def other_space(app, anon) -> SpaceClient:
+    return await new_space(app, anon, "space-b")
+
+
+async def deliver_space(app, settings, space_id: str, timeout: float = 30.0) -> None:
+    """Run a worker until no delivery job of this space is left (retries included)."""
+    import asyncio
+    import time
+
+    from sqlalchemy import func, select
+
+    from onecast.delivery.models import OutboxJob
+    from onecast.delivery.worker import Worker
+
+    worker = Worker(app.state.db, settings, name=f"test-{space_id[:8]}")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            await worker.drain()
+            async with app.state.db.transaction() as session:
+                left = (await session.execute(select(func.count()).select_from(OutboxJob).where(
+                    OutboxJob.space_id == space_id))).scalar_one()
+            if not left:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{left} delivery jobs of space {space_id} still pending after {timeout}s")
+    finally:
+        await worker.pool.close()
+
+
+@pytest.fixture
+def deliver(app, settings):
+    async def run(space: SpaceClient, timeout: float = 30.0) -> None:
+        await deliver_space(app, settings, space.space_id, timeout)
+
+    return run
