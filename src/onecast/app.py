@@ -10,6 +10,7 @@ from onecast.config import Settings
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import IdempotencyMiddleware
+from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
 from onecast.logging import configure_logging
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
                        limits={"/messages/batch": settings.batch_max_bytes})

@@ -2,6 +2,7 @@
 receipts, failures and replies the space's sandbox settings ask for."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from onecast.channels.base import OutboundMessage, Receipt, Reply, SendResult
@@ -30,6 +31,8 @@ class SandboxProvider:
             settings = await service.get_settings(session, message.space_id)
         failure = (_failure_for(settings["failAddresses"].get(message.address), message.attempt)
                    or _failure_for(settings["failChannels"].get(message.channel), message.attempt))
+        if settings.get("latencyMs"):
+            await asyncio.sleep(settings["latencyMs"] / 1000)
         if failure is not None:
             return failure
         async with self.db.transaction() as session:

@@ -18,6 +18,8 @@ class SandboxSettingsIn(BaseModel):
     failAddresses: dict[str, str] = Field(default_factory=dict,
                                           description="address -> permanent | transient | transient:N")
 
+    latencyMs: int = Field(default=0, ge=0, le=10_000, description="Simulated provider latency per send")
+
     @field_validator("failChannels", "failAddresses")
     @classmethod
     def _rules(cls, value: dict[str, str]) -> dict[str, str]:

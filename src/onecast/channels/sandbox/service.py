@@ -14,6 +14,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "autoReply": None,  # text the recipient answers with, or None
     "failChannels": {},  # channel id -> "permanent" | "transient" | "transient:N"
     "failAddresses": {},  # address -> same values
+    "latencyMs": 0,  # how long the simulated provider takes to answer
 }
 
 

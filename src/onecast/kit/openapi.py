@@ -1,0 +1,44 @@
+"""The OpenAPI document says what the API really answers: validation errors are 400
+problem+json here, never FastAPI's default 422."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from onecast.kit.errors import problem_responses
+
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Repeat a POST safely: the same key and body replay the first answer; "
+                   "the same key with another body is 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        conflict = problem_responses(409)[409]
+        too_large = problem_responses(413)[413]
+        for path in schema.get("paths", {}).values():
+            for method, operation in path.items():
+                responses = operation.get("responses", {})
+                if "422" in responses:
+                    del responses["422"]
+                if method in ("post", "put", "patch"):
+                    responses.setdefault("413", too_large)
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
+                    responses.setdefault("409", conflict)
+        components = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]

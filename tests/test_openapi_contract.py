@@ -1,0 +1,72 @@
+"""Schemathesis over the whole OpenAPI document, against a real server process: no 500,
+no undocumented status code, content type or response shape."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                                status_code_conformance)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url):
+    port = _free_port()
+    env = {**os.environ, "ONECAST_DATABASE_URL": database_url}
+    proc = subprocess.Popen([sys.executable, "-m", "onecast.cli", "api", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(proc.stderr.read().decode()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def live_space(live_server, database_url):
+    import json
+
+    env = {**os.environ, "ONECAST_DATABASE_URL": database_url}
+    out = subprocess.run([sys.executable, "-m", "onecast.cli", "spaces", "create", "contract", "--json"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def api_schema(live_server):
+    return schemathesis.openapi.from_url(live_server + "/openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_contract(case, live_space, live_server):
+    if case.path_parameters and "apiSpaceId" in case.path_parameters:
+        case.path_parameters["apiSpaceId"] = live_space["apiSpaceId"]
+    case.call_and_validate(base_url=live_server, headers={"Authorization": f"Bearer {live_space['apiKey']}"},
+                           checks=CHECKS)
