@@ -16,7 +16,7 @@ spaces_app = typer.Typer(help="API spaces (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(spaces_app, name="spaces")
 app.add_typer(keys_app, name="keys")
-console = Console()
+console = Console(soft_wrap=True)  # never break a key or a curl line
 
 HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
 PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
