@@ -48,7 +48,10 @@ class Base(DeclarativeBase):
 
 def make_engine(async_url: str, *, pool_size: int = 10, sqlite_writer: bool = True) -> AsyncEngine:
     if async_url.startswith("sqlite"):
-        engine = create_async_engine(async_url, connect_args={"timeout": 60})
+        # Writers queue on one in-process lock, so one writer connection (and thread) is
+        # enough; every extra aiosqlite thread only adds GIL contention.
+        engine = create_async_engine(async_url, connect_args={"timeout": 60}, pool_size=2 if sqlite_writer else 5,
+                                     max_overflow=2 if sqlite_writer else 5)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):  # noqa: ANN001

@@ -13,7 +13,7 @@ from onecast.channels.service import enabled_channels, resolve
 from onecast.channels.types import address_field
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
-from onecast.kit.clock import as_utc, utcnow
+from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
@@ -182,8 +182,12 @@ async def find_profile_by_address(session: AsyncSession, space_id: str, channel_
     if address.get("profileId"):
         return await profiles.get_profile(session, space_id, str(address["profileId"]))
     for name, value in address.items():
+        candidates = [str(value)]
+        if name == "phoneNumber":  # stored with or without the international '+'
+            digits = str(value).lstrip("+")
+            candidates = [digits, "+" + digits]
         stmt = select(Profile).where(Profile.space_id == space_id, Profile.deleted_on.is_(None),
-                                     Profile.data[name].as_string() == str(value)).limit(1)
+                                     Profile.data[name].as_string().in_(candidates)).limit(1)
         profile = (await session.execute(stmt)).scalar_one_or_none()
         if profile is not None:
             return profile
@@ -211,7 +215,7 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
     session.add(message)
     session.add(MessageStatusEvent(message_id=message.id, status="received", channel=body.channel, timestamp=now,
                                    details={}))
-    payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": now.isoformat()}
+    payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": iso(now)}
     record_event(session, space_id, "message.inbound", message.id, payload)
     await session.flush()
     return message
