@@ -27,7 +27,7 @@ def parse(query: dict | list) -> list[Condition]:
     ("false", "eq", False), ("'true'", "eq", "true"), ("''", "eq", ""), ("!''", "ne", ""),
     (">'10'", "gt", "10"), ("1e3", "eq", 1000.0), ("007", "eq", 7), ("+44", "eq", "+44"),
     ("'", "eq", "'"), ("==x", "eq", "==x"), ("~'5'", "contains", "5"), ("^5", "starts", "5"),
-    ("'a'b'", "eq", "a'b"), ("1_000", "eq", "1_000"), ("٣", "eq", "٣"),
+    ("'a'b'", "eq", "a'b"), (">'=x'", "gt", "=x"), (">=x", "gte", "x"), ("1_000", "eq", "1_000"), ("٣", "eq", "٣"),
 ])
 def test_single_values(raw, op, value):
     [condition] = parse({"f": raw})

@@ -15,7 +15,8 @@ from onecast.profiles import rels, service
 from onecast.profiles.documents import project, text_problem
 from onecast.profiles.models import Profile
 from onecast.profiles.query import parse_fields, parse_query
-from onecast.profiles.schemas import OptInChannels, OptInDefaults, ProfileIn, ProfileOut, ProfileUpdate
+from onecast.profiles.schemas import (ChannelName, OptInChannels, OptInDefaults, ProfileIdStr, ProfileIn, ProfileOut,
+                                     ProfileProjection, ProfileUpdate)
 
 router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
                    responses=problem_responses(400, 401, 404))
@@ -66,7 +67,7 @@ def _deletes(raw: list[str] | None) -> list[str]:
 # --- collection -----------------------------------------------------------------------------
 
 
-@router.get("/profiles", response_model=list[ProfileOut], description=QUERY_DESCRIPTION,
+@router.get("/profiles", response_model=list[ProfileProjection], description=QUERY_DESCRIPTION,
             openapi_extra=FILTER_PARAMETER)
 async def query_profiles(
     request: Request, principal: SpaceAuth,
@@ -113,8 +114,8 @@ async def bulk_upsert(request: Request, principal: SpaceAuth,
 
 
 @router.delete("/profiles/bulk", status_code=204, summary="Soft-delete many profiles")
-async def bulk_delete(request: Request, principal: SpaceAuth,
-                      id: Annotated[list[str], Query(min_length=1, max_length=1000)]) -> Response:  # noqa: A002
+async def bulk_delete(request: Request, principal: SpaceAuth,  # noqa: A002 (`id` is the wire name)
+                      id: Annotated[list[ProfileIdStr], Query(min_length=1, max_length=1000)]) -> Response:
     async with get_db(request).transaction() as session:
         await service.bulk_delete(session, principal.space_id, id, principal.actor)
     return Response(status_code=204)
@@ -207,7 +208,7 @@ async def opt_in(request: Request, principal: SpaceAuth, id: ProfileId, body: Op
 
 @router.delete("/profiles/{id}/optin", responses={200: DOC, **problem_responses(412)}, summary="Opt out")
 async def opt_out(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
-                  channel: Annotated[list[str], Query(min_length=1, max_length=100)],
+                  channel: Annotated[list[ChannelName], Query(min_length=1, max_length=100)],
                   if_match: IfMatch = None) -> JSONResponse:
     return await _set_opt_ins(request, principal, id, channel, False, if_match)
 

@@ -39,8 +39,9 @@ PREFIXES = ((">=", "gte"), ("<=", "lte"), (">", "gt"), ("<", "lt"), ("!", "ne"),
 PREFIX_OF = {op: prefix for prefix, op in PREFIXES}
 ORDER_OPS = frozenset({"gt", "lt", "gte", "lte"})
 TEXT_OPS = frozenset({"starts", "ends", "contains"})
-# A string starting with one of these (or looking like a number/boolean) must be quoted to stay a string.
-_SPECIAL_START = frozenset("!<>^$~'")
+# A string starting with one of these (or looking like a number/boolean) must be quoted to stay a string
+# (`=` too: `>` followed by "=x" would read as `>=x`).
+_SPECIAL_START = frozenset("!<>=^$~'")
 
 Scalar = str | int | float | bool | datetime
 

@@ -6,6 +6,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StringConstraints
 
 ChannelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,100}$")]
+# Ids travel in URL paths: no '/' and no control characters.
+ID_PATTERN = r"^[^/\x00-\x1f\x7f]+$"
+ProfileIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=ID_PATTERN)]
 
 _OPEN = ConfigDict(extra="allow", json_schema_extra={
     "description": "Any JSON fields (objects nest up to 10 levels, 64 KB in all); "
@@ -16,14 +19,14 @@ class ProfileIn(BaseModel):
     """A profile to create: `id` plus any fields."""
 
     model_config = _OPEN
-    id: str = Field(min_length=1, max_length=255, description="Caller-chosen id (email, customer number...)")
+    id: ProfileIdStr = Field(description="Caller-chosen id (email, customer number...)")
 
 
 class ProfileUpdate(BaseModel):
     """Fields to store; `id`, when given, must match the path."""
 
     model_config = _OPEN
-    id: str | None = Field(default=None, min_length=1, max_length=255)
+    id: ProfileIdStr | None = None
 
 
 class ProfileOut(BaseModel):
@@ -40,6 +43,13 @@ class ProfileOut(BaseModel):
     deletedOn: str | None = Field(default=None, alias="_deletedOn")
 
 
+class ProfileProjection(BaseModel):
+    """A query result: the whole document, or `id` plus the `$fields` asked for."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+
+
 class OptInChannels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: list[ChannelName] = Field(min_length=1, max_length=100)
@@ -47,5 +57,7 @@ class OptInChannels(BaseModel):
 
 class OptInDefaults(RootModel[dict[ChannelName, StrictBool]]):
     """Channel -> opted in by default."""
+
+    model_config = ConfigDict(json_schema_extra={"additionalProperties": False})
 
     root: dict[ChannelName, StrictBool] = Field(max_length=100)

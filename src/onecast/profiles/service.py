@@ -164,7 +164,8 @@ async def replace_profile(session: AsyncSession, profile: Profile, body: dict[st
 
 def _merged(profile: Profile, body: dict[str, Any], deletes: Iterable[str], where: str = "") -> dict[str, Any]:
     patch = _user_fields(body, where)
-    data = {k: v for k, v in (profile.data or {}).items() if k not in set(deletes)}
+    drop = set(deletes)
+    data = {k: v for k, v in (profile.data or {}).items() if k not in drop}
     data.update(patch)
     check_size(data, where)
     return data
