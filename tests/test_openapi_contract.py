@@ -14,7 +14,19 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                 status_code_conformance)
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# The HTTP server itself (uvicorn + httptools) refuses a request head over 64 KB with a plain-text
+# 400 before the app sees it; the API description says so. Every other answer must match the document.
+TRANSPORT_REFUSAL = b"Invalid HTTP request received."
+
+
+def app_content_type_conformance(ctx, response, case):
+    if response.status_code == 400 and response.content.startswith(TRANSPORT_REFUSAL):
+        assert len(response.request.url) > 60_000, "a short request was refused by the transport"
+        return True
+    return content_type_conformance(ctx, response, case)
+
+
+CHECKS = [not_a_server_error, status_code_conformance, app_content_type_conformance, response_schema_conformance]
 
 
 def _free_port() -> int:
@@ -64,7 +76,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_contract(case, live_space, live_server):
     if case.path_parameters and "apiSpaceId" in case.path_parameters:
         case.path_parameters["apiSpaceId"] = live_space["apiSpaceId"]

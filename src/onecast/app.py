@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app = FastAPI(
         title="Onecast",
         version="0.1.0",
-        description="Self-hosted omnichannel messaging: the One API (Comapi / dotdigital compatible).",
+        description="Self-hosted omnichannel messaging: the One API (Comapi / dotdigital compatible).\n\n"
+                    "Errors are `application/problem+json`. A request whose URL and headers exceed 64 KB is "
+                    "refused by the HTTP server with a plain-text 400 before it reaches the API.",
         lifespan=lifespan,
     )
     install_error_handlers(app)
