@@ -33,9 +33,9 @@ async def test_bulk_patch_undeletes(space):
     assert (await space.get("/profiles/p")).json()["a"] == 1
 
 
-async def test_bulk_patch_empty_list(space):
+async def test_bulk_patch_empty_list_is_refused(space):
     r = await space.patch("/profiles/bulk", json=[])
-    assert r.status_code == 200 and r.json() == []
+    assert r.status_code == 400 and r.json()["validationFailures"]
 
 
 @pytest.mark.parametrize("body", [

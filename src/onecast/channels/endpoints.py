@@ -19,7 +19,7 @@ ChannelId = Annotated[str, Path(pattern=CHANNEL_ID_PATTERN)]
 @router.get("/channels", response_model=list[ChannelOut],
             description="Configured channels, and the sandbox serving every type not configured yet.")
 async def list_channels(request: Request, principal: SpaceAuth) -> list[dict]:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         return await service.list_channels(session, principal.space_id)
 
 
@@ -33,7 +33,7 @@ async def create_channel(request: Request, response: Response, principal: SpaceA
 
 @router.get("/channels/{channelId}", response_model=ChannelOut)
 async def get_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId) -> dict:  # noqa: N803
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         channel = await service.get_channel(session, principal.space_id, channelId)
         response.headers["ETag"] = etag_for(channel.id, channel.revision)
         return service.channel_view(channel)

@@ -64,7 +64,7 @@ async def send_batch(request: Request, principal: SpaceAuth) -> list[dict]:
 
 @router.get("/messages/{messageId}", response_model=MessageOut)
 async def get_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> dict:  # noqa: N803
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         return await _view(session, await service.get_message(session, principal.space_id, messageId))
 
 
@@ -130,7 +130,7 @@ async def profile_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> list[dict]:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         rows, next_cursor = await service.history(session, principal.space_id, profileId, channel=channelId,
                                                   direction=direction, before=from_, limit=limit, cursor=cursor)
     if next_cursor:

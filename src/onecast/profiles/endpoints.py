@@ -79,7 +79,7 @@ async def query_profiles(
 ) -> JSONResponse:
     conditions = parse_query(request.query_params.multi_items(), reserved=QUERY_PARAMS)
     projection = parse_fields(fields)
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         docs = await service.query_profiles(session, principal.space_id, conditions, limit=limit, skip=skip,
                                             include_deleted=include_deleted)
     return JSONResponse([project(d, projection) for d in docs] if projection else docs)
@@ -95,7 +95,7 @@ async def create_profile(request: Request, principal: SpaceAuth, body: ProfileIn
 
 @router.get("/profiles/optin", response_model=dict[str, bool], summary="Opt-in defaults of the API space")
 async def get_optin_defaults(request: Request, principal: SpaceAuth) -> dict[str, bool]:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         return await service.get_optin_defaults(session, principal.space_id)
 
 
@@ -107,7 +107,7 @@ async def put_optin_defaults(request: Request, principal: SpaceAuth, body: OptIn
 
 @router.patch("/profiles/bulk", response_model=list[ProfileOut], summary="Create or merge many profiles")
 async def bulk_upsert(request: Request, principal: SpaceAuth,
-                      body: Annotated[list[ProfileIn], Body(max_length=1000)]) -> JSONResponse:
+                      body: Annotated[list[ProfileIn], Body(min_length=1, max_length=1000)]) -> JSONResponse:
     async with get_db(request).transaction() as session:
         docs = await service.bulk_upsert(session, principal.space_id, [_fields(b) for b in body], principal.actor)
     return JSONResponse(docs)
@@ -128,7 +128,7 @@ async def bulk_delete(request: Request, principal: SpaceAuth,  # noqa: A002 (`id
 async def get_profile(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
                       include_deleted: IncludeDeleted = False,
                       include_deleted_plain: Annotated[bool, Query(alias="includeDeleted")] = False) -> JSONResponse:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         profile = await service.require_profile(session, principal.space_id, id,
                                                 include_deleted=include_deleted or include_deleted_plain)
         doc = await service.document(session, profile)

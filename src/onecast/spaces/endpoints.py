@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from onecast.kit.auth import KeyAuth
+from onecast.kit.auth import KeyAuth, Principal
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match, etag_for
 from onecast.kit.state import get_db
@@ -16,9 +16,19 @@ router = APIRouter(tags=["API spaces"], responses=problem_responses(400, 401))
 SpaceId = Annotated[str, Path(max_length=64)]
 
 
+async def account_space(request: Request, principal: KeyAuth, apiSpaceId: SpaceId) -> Principal:  # noqa: N803
+    """404 for a space outside the key's account, before the body is even read."""
+    async with get_db(request).read() as session:
+        await service.get_space(session, principal.account_id, apiSpaceId)
+    return principal
+
+
+ManagedSpace = Annotated[Principal, Depends(account_space)]
+
+
 @router.get("/apispaces", response_model=list[SpaceOut])
 async def list_spaces(request: Request, principal: KeyAuth) -> list[dict]:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         return [service.space_view(s) for s in await service.list_spaces(session, principal.account_id)]
 
 
@@ -30,15 +40,15 @@ async def create_space(request: Request, principal: KeyAuth, body: SpaceIn) -> d
 
 
 @router.get("/apispaces/{apiSpaceId}", response_model=SpaceOut, responses=problem_responses(404))
-async def get_space(request: Request, response: Response, principal: KeyAuth, apiSpaceId: SpaceId) -> dict:  # noqa: N803
-    async with get_db(request).transaction() as session:
+async def get_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:  # noqa: N803
+    async with get_db(request).read() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId)
         response.headers["ETag"] = etag_for(space.id, space.revision)
         return service.space_view(space)
 
 
 @router.put("/apispaces/{apiSpaceId}", response_model=SpaceOut, responses=problem_responses(404, 412))
-async def update_space(request: Request, response: Response, principal: KeyAuth, apiSpaceId: SpaceId,  # noqa: N803
+async def update_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
                        body: SpaceIn, if_match: Annotated[str | None, Header()] = None) -> dict:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
@@ -49,7 +59,7 @@ async def update_space(request: Request, response: Response, principal: KeyAuth,
 
 
 @router.delete("/apispaces/{apiSpaceId}", status_code=204, responses=problem_responses(404, 412))
-async def delete_space(request: Request, principal: KeyAuth, apiSpaceId: SpaceId,  # noqa: N803
+async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
                        if_match: Annotated[str | None, Header()] = None) -> Response:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
@@ -59,25 +69,22 @@ async def delete_space(request: Request, principal: KeyAuth, apiSpaceId: SpaceId
 
 
 @router.get("/apispaces/{apiSpaceId}/keys", response_model=list[KeyOut], responses=problem_responses(404))
-async def list_keys(request: Request, principal: KeyAuth, apiSpaceId: SpaceId) -> list[dict]:  # noqa: N803
-    async with get_db(request).transaction() as session:
-        await service.get_space(session, principal.account_id, apiSpaceId)
+async def list_keys(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> list[dict]:  # noqa: N803
+    async with get_db(request).read() as session:
         return [service.key_view(k) for k in await service.list_keys(session, apiSpaceId)]
 
 
 @router.post("/apispaces/{apiSpaceId}/keys", status_code=201, response_model=KeyCreated,
              responses=problem_responses(404))
-async def create_key(request: Request, principal: KeyAuth, apiSpaceId: SpaceId, body: KeyIn) -> dict:  # noqa: N803
+async def create_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId, body: KeyIn) -> dict:  # noqa: N803
     async with get_db(request).transaction() as session:
-        await service.get_space(session, principal.account_id, apiSpaceId)
         key, raw = await service.create_key(session, apiSpaceId, body.name)
         return {**service.key_view(key), "apiKey": raw}
 
 
 @router.delete("/apispaces/{apiSpaceId}/keys/{keyId}", status_code=204, responses=problem_responses(404))
-async def revoke_key(request: Request, principal: KeyAuth, apiSpaceId: SpaceId,  # noqa: N803
+async def revoke_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
                      keyId: Annotated[str, Path(max_length=64)]) -> Response:  # noqa: N803
     async with get_db(request).transaction() as session:
-        await service.get_space(session, principal.account_id, apiSpaceId)
         await service.revoke_key(session, apiSpaceId, keyId)
     return Response(status_code=204)

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/apispaces/{apiSpaceId}/sandbox", tags=["Sandbox"],
 
 @router.get("/settings", response_model=SandboxSettingsIn)
 async def get_settings(request: Request, principal: SpaceAuth) -> dict:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         return await service.get_settings(session, principal.space_id)
 
 
@@ -41,7 +41,7 @@ async def list_deliveries(
     messageId: Annotated[str | None, Query(max_length=64)] = None,  # noqa: N803
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict]:
-    async with get_db(request).transaction() as session:
+    async with get_db(request).read() as session:
         rows = await service.list_deliveries(session, principal.space_id, address=address, channel=channel,
                                              message_id=messageId, limit=limit)
         return [service.delivery_view(r) for r in rows]
