@@ -65,3 +65,26 @@ async def test_concurrent_duplicates_store_one(app, space):
     ids = {r.json()["messageId"] for r in results if r.status_code == 201}
     assert len(ids) == 1
     assert await count_messages(app, space.space_id) == 1
+
+
+async def test_expired_answers_are_forgotten(app, space):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from onecast.kit.clock import utcnow
+    from onecast.kit.idempotency import purge_expired
+    from onecast.kit.models import IdempotencyRecord
+
+    headers = {"Idempotency-Key": "old-key"}
+    first = await space.post("/messages", json=BODY, headers=headers)
+    async with app.state.db.transaction() as session:
+        await session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "old-key")
+                              .values(created_on=utcnow() - timedelta(hours=25)))
+    # past the retention the key is free again: a new message, not a replay
+    second = await space.post("/messages", json=BODY, headers=headers)
+    assert second.status_code == 201 and second.json()["messageId"] != first.json()["messageId"]
+    async with app.state.db.transaction() as session:
+        await session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "old-key")
+                              .values(created_on=utcnow() - timedelta(hours=25)))
+    assert await purge_expired(app.state.db) >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 
 import structlog
 
@@ -11,8 +12,10 @@ from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
 from onecast.delivery import outbox
 from onecast.delivery.service import deliver
+from onecast.kit.idempotency import purge_expired
 
 log = structlog.get_logger("onecast.worker")
+HOUSEKEEPING_SECONDS = 300.0
 
 
 class Worker:
@@ -59,13 +62,21 @@ class Worker:
             elif not claimed:
                 return
 
+    async def housekeeping(self) -> None:
+        """Periodic chores that need no precision: forget expired idempotency answers."""
+        await purge_expired(self.db)
+
     async def run(self) -> None:
         log.info("worker_started", worker=self.name)
+        next_chores = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_chores:
+                    next_chores = time.monotonic() + HOUSEKEEPING_SECONDS
+                    await self.housekeeping()
                 claimed = await self.run_once()
             except Exception as exc:  # database briefly unavailable: keep going
-                log.error("claim_failed", error=repr(exc))
+                log.error("worker_loop_failed", error=repr(exc))
                 claimed = 0
             if not claimed:
                 try:

@@ -21,6 +21,8 @@ from onecast.kit.models import IdempotencyRecord
 HEADER = b"idempotency-key"
 # A pending record older than this belongs to a request that died; a retry may take it over.
 PENDING_TAKEOVER = timedelta(seconds=60)
+# How long an answer is kept for replay (Stripe and others keep 24 hours).
+RETENTION = timedelta(hours=24)
 # Answers that depend on the moment, not on the request, are not replayed.
 NOT_STORED = {401, 408, 429}
 
@@ -110,6 +112,11 @@ class IdempotencyMiddleware:
                     session.add(IdempotencyRecord(scope=scope_id, key=key, request_hash=fingerprint,
                                                   state="pending", created_on=now, headers={}))
                     return None
+                if now - existing.created_on > RETENTION:
+                    existing.request_hash, existing.state, existing.created_on = fingerprint, "pending", now
+                    existing.status_code = existing.body = existing.content_type = None
+                    existing.headers = {}
+                    return None
                 if existing.request_hash != fingerprint:
                     return Problem(409, "IdempotencyKeyReused",
                                    "This Idempotency-Key was used with a different request")
@@ -145,3 +152,11 @@ class IdempotencyMiddleware:
             record.content_type = headers.get("content-type")
 
 
+
+
+async def purge_expired(db) -> int:  # noqa: ANN001
+    """Forget answers older than the retention period; the worker calls this now and then."""
+    async with db.transaction() as session:
+        result = await session.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.created_on < utcnow() - RETENTION))
+        return result.rowcount or 0
