@@ -17,7 +17,7 @@ from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn
-from onecast.messages.service import inbound_from_address, receive_inbound
+from onecast.messages.inbound import inbound_from_address, receive_inbound
 from onecast.messages.status import apply_status
 
 log = structlog.get_logger("onecast.delivery")

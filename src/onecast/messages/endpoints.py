@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import Problem, problem_responses, validation_problem
 from onecast.kit.state import get_db, get_settings
-from onecast.messages import service
+from onecast.messages import history, inbound, service
 from onecast.messages.schemas import (BatchItemOut, HistoryItem, InboundIn, InboundOut, InboundStatus,
                                       InboundStatusIn, MessageIn, MessageOut, PostableStatus, RedactIn,
                                       StatusIn)
@@ -103,7 +103,7 @@ async def post_status(request: Request, principal: SpaceAuth, messageId: Message
 @router.post("/messages/inbounds", status_code=201, response_model=InboundOut, responses=problem_responses(409))
 async def post_inbound(request: Request, principal: SpaceAuth, body: InboundIn) -> dict:
     async with get_db(request).transaction() as session:
-        message = await service.receive_inbound(session, principal.space_id, principal.actor, body)
+        message = await inbound.receive_inbound(session, principal.space_id, principal.actor, body)
         return inbound_view(message, await service.status_history(session, message.id))
 
 
@@ -113,7 +113,7 @@ async def post_inbound_status(request: Request, principal: SpaceAuth,
                               inboundMessageId: MessageId, status: InboundStatus,  # noqa: N803
                               body: InboundStatusIn) -> dict:
     async with get_db(request).transaction() as session:
-        message = await service.post_inbound_status(session, principal, inboundMessageId, status,
+        message = await inbound.post_inbound_status(session, principal, inboundMessageId, status,
                                                     {"channelStatus": body.channelStatus or {}}, body.timestamp)
         return inbound_view(message, await service.status_history(session, message.id))
 
@@ -131,7 +131,7 @@ async def profile_history(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> list[dict]:
     async with get_db(request).read() as session:
-        rows, next_cursor = await service.history(session, principal.space_id, profileId, channel=channelId,
+        rows, next_cursor = await history.history(session, principal.space_id, profileId, channel=channelId,
                                                   direction=direction, before=from_, limit=limit, cursor=cursor)
     if next_cursor:
         response.headers["X-Next-Cursor"] = next_cursor

@@ -1,26 +1,22 @@
-"""The One API: send, batch, read, redact, delete, statuses, inbound and history."""
+"""The One API: send, batch, read, redact, delete and status receipts."""
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.service import enabled_channels, resolve
-from onecast.channels.types import address_field
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
-from onecast.kit.clock import as_utc, iso, utcnow
+from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
-from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.messages import render
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.plan import build_plan
-from onecast.messages.schemas import InboundIn, MessageIn
+from onecast.messages.schemas import MessageIn
 from onecast.messages.status import apply_status
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
@@ -175,102 +171,3 @@ async def _cancel_delivery(session: AsyncSession, message_id: str) -> None:
     job = (await session.execute(select(OutboxJob).where(OutboxJob.message_id == message_id))).scalar_one_or_none()
     if job is not None:
         await session.delete(job)
-
-
-async def find_profile_by_address(session: AsyncSession, space_id: str, channel_type: str,
-                                  address: dict[str, Any]) -> Profile | None:
-    if address.get("profileId"):
-        return await profiles.get_profile(session, space_id, str(address["profileId"]))
-    for name, value in address.items():
-        candidates = [str(value)]
-        if name == "phoneNumber":  # stored with or without the international '+'
-            digits = str(value).lstrip("+")
-            candidates = [digits, "+" + digits]
-        stmt = select(Profile).where(Profile.space_id == space_id, Profile.deleted_on.is_(None),
-                                     Profile.data[name].as_string().in_(candidates)).limit(1)
-        profile = (await session.execute(stmt)).scalar_one_or_none()
-        if profile is not None:
-            return profile
-    return None
-
-
-async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn) -> Message:
-    """Store an inbound message, link it to the profile with that address, emit message.inbound."""
-    now = utcnow()
-    profile = await find_profile_by_address(session, space_id, body.channel, body.from_)
-    request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
-    correlation = dict(body.correlation or {})
-    if correlation.get("messageId"):
-        original = (await session.execute(select(Message).where(
-            Message.id == str(correlation["messageId"]), Message.space_id == space_id))).scalar_one_or_none()
-        if original is not None:
-            correlation["metadata"] = (original.content or {}).get("metadata") or {}
-            request["correlation"] = correlation
-    message = Message(
-        id=new_id(), space_id=space_id, direction="inbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
-        status="received", request=request, plan=[], content={"metadata": body.metadata or {}},
-        channel=body.channel, status_details={"channel": body.channel}, title=body.title, body=body.body,
-        conversation_id=body.conversationId, created_on=now, updated_on=now, created_by=actor, updated_by=actor,
-    )
-    session.add(message)
-    session.add(MessageStatusEvent(message_id=message.id, status="received", channel=body.channel, timestamp=now,
-                                   details={}))
-    payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": iso(now)}
-    record_event(session, space_id, "message.inbound", message.id, payload)
-    await session.flush()
-    return message
-
-
-async def post_inbound_status(session: AsyncSession, principal: Principal, message_id: str, status: str,
-                              details: dict[str, Any], at: datetime) -> Message:
-    message = await get_message(session, principal.space_id, message_id, lock=True, direction="inbound")
-    if message.status == status:
-        return message
-    if not apply_status(session, message, status, details=details, at=as_utc(at)):
-        raise Problem(409, "StatusNotForward", f"The inbound message is {message.status}; "
-                                               f"it cannot move to {status}")
-    return message
-
-
-def encode_cursor(message: Message) -> str:
-    raw = json.dumps([message.created_on.isoformat(), message.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, message_id = json.loads(raw)
-        return as_utc(datetime.fromisoformat(created)), str(message_id)
-    except (ValueError, TypeError):
-        raise invalid("cursor", "is not a cursor this API returned", "InvalidCursor") from None
-
-
-async def history(session: AsyncSession, space_id: str, profile_id: str, *, channel: str | None,
-                  direction: str | None, before: datetime | None, limit: int,
-                  cursor: str | None) -> tuple[list[Message], str | None]:
-    """Newest first; `cursor` continues after the last message of the previous page."""
-    stmt = select(Message).where(Message.space_id == space_id, Message.profile_id == profile_id,
-                                 Message.deleted_on.is_(None))
-    if channel:
-        stmt = stmt.where(Message.channel == channel)
-    if direction:
-        stmt = stmt.where(Message.direction == direction)
-    if before:
-        stmt = stmt.where(Message.created_on <= as_utc(before))
-    if cursor:
-        created, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Message.created_on < created,
-                              and_(Message.created_on == created, Message.id < last_id)))
-    rows = list((await session.execute(
-        stmt.order_by(Message.created_on.desc(), Message.id.desc()).limit(limit + 1))).scalars())
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
-
-
-def inbound_from_address(channel_type: str, address: str) -> dict[str, str]:
-    """The `from` object of an inbound message arriving from a plain address."""
-    name = address_field(channel_type) if channel_type in ("sms", "mms", "whatsApp", "rcs", "email",
-                                                           "fbMessenger", "telegram") else "profileId"
-    value = address.lstrip("+") if name == "phoneNumber" else address
-    return {name: value}

@@ -12,6 +12,7 @@ from onecast.channels.service import enabled_channels, resolve
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.state import get_db
+from onecast.messages import inbound as inbounds
 from onecast.messages import service as messages
 from onecast.messages.schemas import InboundIn, InboundOut, MessageOut
 from onecast.messages.views import inbound_view, message_view
@@ -67,7 +68,7 @@ async def post_inbound(request: Request, principal: SpaceAuth, body: SandboxInbo
         if channel is None:
             raise invalid("channel", f"there is no channel {body.channel!r} in this API space", "UnknownChannel")
         inbound = InboundIn.model_validate({
-            "channel": body.channel, "from": messages.inbound_from_address(channel.type, body.from_),
+            "channel": body.channel, "from": inbounds.inbound_from_address(channel.type, body.from_),
             "body": body.body, "title": body.title, "conversationId": body.conversationId})
-        message = await messages.receive_inbound(session, principal.space_id, principal.actor, inbound)
+        message = await inbounds.receive_inbound(session, principal.space_id, principal.actor, inbound)
         return inbound_view(message, await messages.status_history(session, message.id))
