@@ -23,8 +23,8 @@ test: install  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
 test-postgres: install  ## the whole suite on a throwaway database of the local PostgreSQL
 	bash .ci/with-postgres $(MAKE) test
 
-bench: install  ## benchmark figures, one JSON line each
-	$(BIN)/python bench/send.py
+bench: install  ## benchmark figures, one JSON line each (BENCH_ARGS="--quick"; ONECAST_BENCH_POSTGRES_URL adds PostgreSQL)
+	$(BIN)/python bench/send.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) onecast.db onecast.db-wal onecast.db-shm

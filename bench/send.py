@@ -82,7 +82,9 @@ def median_of(runs: list):  # noqa: ANN201
     if isinstance(first, (int, float)) and not isinstance(first, bool):
         nums = [x for x in runs if isinstance(x, (int, float))]
         value = statistics.median(nums)
-        return round(value, 3) if isinstance(value, float) else value
+        if all(isinstance(x, int) for x in nums) and value == int(value):
+            return int(value)
+        return round(value, 3)
     return first
 
 
@@ -128,6 +130,16 @@ class Server:
             env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         log.close()
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the server process so far (Linux /proc), else None."""
+        if self.proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def log_tail(self, chars: int = 3000) -> str:
         try:
@@ -294,7 +306,7 @@ async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Ac
 
 
 async def wait_delivered(client, space: str, acc: Accepted, started: float, accepted_end: float,  # noqa: ANN001
-                         timeout: float, concurrency: int = 16) -> dict:
+                         timeout: float, server: "Server", concurrency: int = 16) -> dict:
     """Poll (bounded) until every accepted message left processing/retrying; latency and drain."""
     deadline = time.monotonic() + timeout
     ids = list(acc.at)
@@ -312,11 +324,13 @@ async def wait_delivered(client, space: str, acc: Accepted, started: float, acce
 
     # Cheap gate first: the last accepted messages are the last the worker claims.
     gate = ids[-8:]
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
     while gate and time.monotonic() < deadline:
         await asyncio.gather(*(fetch(m) for m in gate if m not in final))
         if all(m in final for m in gate):
             break
         await asyncio.sleep(0.25)
+    cpu1, gate_s = server.cpu_seconds(), time.perf_counter() - t0
     # Then everything, re-polling what is still in flight.
     while time.monotonic() < deadline:
         pending = [m for m in ids if m not in final]
@@ -342,6 +356,9 @@ async def wait_delivered(client, space: str, acc: Accepted, started: float, acce
         "drain_s": r(drain, 3),  # first request -> last `sent`
         "after_accept_s": r(max(0.0, last - accepted_end), 3) if last else None,  # last 2xx -> last `sent`
         "delivered_per_s": r(len(sent_at) / drain) if drain else None,
+        # Share of one core the server used from the last 2xx until the last messages were done.
+        "server_cpu_util": r((cpu1 - cpu0) / gate_s, 2) if cpu0 is not None and cpu1 is not None and gate_s > 1
+        else None,
     }
 
 
@@ -356,25 +373,25 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
             raise BenchError(f"warm-up failed: {warm.get('first_error')}")
         await asyncio.sleep(1.0)
 
+        async def measured(name: str, load) -> None:  # noqa: ANN001
+            cpu0, started, t_wall = server.cpu_seconds(), time.perf_counter(), time.time()
+            accept, acc = await load
+            elapsed = time.perf_counter() - started
+            cpu1 = server.cpu_seconds()
+            if cpu0 is not None and cpu1 is not None:
+                # Share of one core the server process used while accepting (1.0 = a full core).
+                accept["server_cpu_util"] = r((cpu1 - cpu0) / elapsed, 2)
+            delivery = await wait_delivered(client, space, acc, t_wall, t_wall + elapsed, args.drain_timeout, server)
+            if name == "paced":  # the pacing rate, not a capacity; the server is mostly idle
+                delivery.pop("delivered_per_s")
+                delivery.pop("server_cpu_util")
+            out[name] = {"accept": accept, "delivery": delivery}
+
         out: dict = {}
-        started, t_wall = time.perf_counter(), time.time()
-        accept, acc = await phase_single(client, space, args.messages, args.concurrency)
-        end = t_wall + (time.perf_counter() - started)
-        out["single"] = {"accept": accept,
-                         "delivery": await wait_delivered(client, space, acc, t_wall, end, args.drain_timeout)}
-
-        started, t_wall = time.perf_counter(), time.time()
-        accept, acc = await phase_batch(client, space, args.batches, args.batch_size, args.batch_concurrency)
-        end = t_wall + (time.perf_counter() - started)
-        out["batch"] = {"accept": accept,
-                        "delivery": await wait_delivered(client, space, acc, t_wall, end, args.drain_timeout)}
-
+        await measured("single", phase_single(client, space, args.messages, args.concurrency))
+        await measured("batch", phase_batch(client, space, args.batches, args.batch_size, args.batch_concurrency))
         await asyncio.sleep(1.0)  # let the worker go idle
-        started, t_wall = time.perf_counter(), time.time()
-        accept, acc = await phase_paced(client, space, args.paced, args.paced_rate)
-        end = t_wall + (time.perf_counter() - started)
-        out["paced"] = {"accept": accept,
-                        "delivery": await wait_delivered(client, space, acc, t_wall, end, args.drain_timeout)}
+        await measured("paced", phase_paced(client, space, args.paced, args.paced_rate))
         return out
 
 
@@ -402,7 +419,7 @@ def one_run(kind: str, args, pg_url: str | None) -> dict:  # noqa: ANN001
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def machine(pg_version: str | None) -> dict:
+def machine(pg_version: str | None, load_at_start: list[float] | None) -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -418,7 +435,8 @@ def machine(pg_version: str | None) -> dict:
     import sqlite3
 
     info = {"cpu": cpu, "cpus": os.cpu_count(), "mem_gb": mem_gb, "os": platform.platform(),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "load_avg_at_start": load_at_start}
     if pg_version:
         info["postgresql"] = pg_version
     return info
@@ -461,11 +479,15 @@ def main() -> int:
     out: dict = {"bench": "send", "quick": args.quick, "runs": args.runs,
                  "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     try:
+        load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
+    except OSError:
+        load = None
+    try:
         pg_version = PostgresDatabase(args.postgres).version() if args.postgres else None
         for kind in kinds:
             runs = [one_run(kind, args, args.postgres) for _ in range(args.runs)]
             out[kind] = median_of(runs) if len(runs) > 1 else runs[0]
-        out["machine"] = machine(pg_version)
+        out["machine"] = machine(pg_version, load)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
