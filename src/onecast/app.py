@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(app, settings.batch_max_items)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
                        limits={"/messages/batch": settings.batch_max_bytes})

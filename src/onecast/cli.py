@@ -177,7 +177,7 @@ def send(
     email: Annotated[Optional[str], typer.Option("--email", help="to.email")] = None,
     profile: Annotated[Optional[str], typer.Option("--profile", help="to.profileId")] = None,
     title: Annotated[Optional[str], typer.Option(help="Subject / title")] = None,
-    wait: Annotated[bool, typer.Option(help="Deliver now and print the final status")] = True,
+    wait: Annotated[bool, typer.Option(help="Deliver this space's due messages now and print the final status")] = True,
 ) -> None:
     """Send a message from the shell."""
     from pydantic import ValidationError
@@ -211,7 +211,7 @@ def send(
                 (message,) = await service.send_many(session, principal, [item])
                 message_id = message.id
             if wait:
-                await Worker(db, settings).drain()
+                await Worker(db, settings, space_id=space).drain()
             async with db.transaction() as session:
                 message = await service.get_message(session, space, message_id)
                 return message_view(message, await service.status_history(session, message_id))

@@ -28,7 +28,7 @@ class Settings:
     port: int = 8080
     worker_concurrency: int = 16
     worker_batch: int = 64
-    worker_poll_seconds: float = 0.2
+    worker_poll_seconds: float = 0.05
     lease_seconds: float = 30.0
     max_attempts: int = 6
     retry_base_seconds: float = 2.0

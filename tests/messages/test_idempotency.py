@@ -88,3 +88,14 @@ async def test_expired_answers_are_forgotten(app, space):
         await session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "old-key")
                               .values(created_on=utcnow() - timedelta(hours=25)))
     assert await purge_expired(app.state.db) >= 1
+
+
+async def test_other_writes_replay_too(app, space):
+    headers = {"Idempotency-Key": "put-1"}
+    assert (await space.post("/profiles", json={"id": "idem"})).status_code == 201
+    first = await space.patch("/profiles/idem", json={"n": 1}, headers=headers)
+    again = await space.patch("/profiles/idem", json={"n": 1}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    r = await space.patch("/profiles/idem", json={"n": 2}, headers=headers)
+    assert r.status_code == 409

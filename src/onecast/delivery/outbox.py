@@ -10,13 +10,15 @@ from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
 
 
-async def claim(db, owner: str, limit: int, lease_seconds: float) -> list[int]:  # noqa: ANN001
+async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN001
+                space_id: str | None = None) -> list[int]:
     now = utcnow()
+    stmt = select(OutboxJob).where(OutboxJob.available_at <= now)
+    if space_id is not None:
+        stmt = stmt.where(OutboxJob.space_id == space_id)
     async with db.transaction() as session:
         jobs = list((await session.execute(
-            select(OutboxJob).where(OutboxJob.available_at <= now)
-            .order_by(OutboxJob.available_at, OutboxJob.id).limit(limit)
-            .with_for_update(skip_locked=True)
+            stmt.order_by(OutboxJob.available_at, OutboxJob.id).limit(limit).with_for_update(skip_locked=True)
         )).scalars())
         for job in jobs:
             job.available_at = now + timedelta(seconds=lease_seconds)

@@ -19,13 +19,16 @@ HOUSEKEEPING_SECONDS = 300.0
 
 
 class Worker:
-    def __init__(self, db, settings: Settings, name: str | None = None) -> None:  # noqa: ANN001
+    """`space_id` limits the worker to one space's jobs (the CLI's `send`)."""
+
+    def __init__(self, db, settings: Settings, name: str | None = None,  # noqa: ANN001
+                 space_id: str | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.space_id = space_id
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.pool = ProviderPool(db)
         self._stop = asyncio.Event()
-        self._slots = asyncio.Semaphore(settings.worker_concurrency)
         self._tasks: set[asyncio.Task] = set()
 
     def stop(self) -> None:
@@ -36,18 +39,18 @@ class Worker:
             await deliver(self.db, self.pool, self.settings, job_id, self.name)
         except Exception as exc:  # the lease expires and another attempt follows
             log.error("delivery_failed", job_id=job_id, error=repr(exc))
-        finally:
-            self._slots.release()
+
+    @property
+    def free_slots(self) -> int:
+        return self.settings.worker_concurrency - len(self._tasks)
 
     async def run_once(self) -> int:
         """Claim what is due (within free slots) and start delivering it; returns how many."""
-        free = self.settings.worker_concurrency - len(self._tasks)
-        if free <= 0:
+        if self.free_slots <= 0:
             return 0
-        job_ids = await outbox.claim(self.db, self.name, min(free, self.settings.worker_batch),
-                                     self.settings.lease_seconds)
+        job_ids = await outbox.claim(self.db, self.name, min(self.free_slots, self.settings.worker_batch),
+                                     self.settings.lease_seconds, space_id=self.space_id)
         for job_id in job_ids:
-            await self._slots.acquire()
             task = asyncio.create_task(self._deliver(job_id))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -66,6 +69,16 @@ class Worker:
         """Periodic chores that need no precision: forget expired idempotency answers."""
         await purge_expired(self.db)
 
+    async def _idle(self) -> None:
+        """Wait for a slot to free up or for the poll interval, whichever comes first."""
+        waiters = [asyncio.ensure_future(self._stop.wait())]
+        try:
+            await asyncio.wait([*self._tasks, *waiters], timeout=self.settings.worker_poll_seconds,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
     async def run(self) -> None:
         log.info("worker_started", worker=self.name)
         next_chores = 0.0
@@ -74,15 +87,12 @@ class Worker:
                 if time.monotonic() >= next_chores:
                     next_chores = time.monotonic() + HOUSEKEEPING_SECONDS
                     await self.housekeeping()
-                claimed = await self.run_once()
+                # Full slots or nothing due: wait; a finished delivery frees a slot at once.
+                if self.free_slots <= 0 or not await self.run_once():
+                    await self._idle()
             except Exception as exc:  # database briefly unavailable: keep going
                 log.error("worker_loop_failed", error=repr(exc))
-                claimed = 0
-            if not claimed:
-                try:
-                    await asyncio.wait_for(self._stop.wait(), self.settings.worker_poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
+                await self._idle()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.pool.close()

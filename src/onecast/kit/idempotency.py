@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for every POST: the same key and body replays the first answer,
+"""`Idempotency-Key` for every write: the same key and body replays the first answer,
 the same key with another body is 409, a key still being processed is 409 too.
 
 The key is scoped by the caller's credentials, so two tenants never share keys.
@@ -19,6 +19,7 @@ from onecast.kit.limits import send_problem
 from onecast.kit.models import IdempotencyRecord
 
 HEADER = b"idempotency-key"
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # A pending record older than this belongs to a request that died; a retry may take it over.
 PENDING_TAKEOVER = timedelta(seconds=60)
 # How long an answer is kept for replay (Stripe and others keep 24 hours).
@@ -39,7 +40,7 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
+        key = _header(scope, HEADER) if scope["type"] == "http" and scope["method"] in WRITES else None
         if key is None:
             await self.app(scope, receive, send)
             return

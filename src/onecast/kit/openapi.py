@@ -17,7 +17,7 @@ IDEMPOTENCY_HEADER = {
 }
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, batch_max_items: int) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
@@ -32,9 +32,12 @@ def install_openapi(app: FastAPI) -> None:
                     del responses["422"]
                 if method in ("post", "put", "patch"):
                     responses.setdefault("413", too_large)
-                if method == "post":
+                if method in ("post", "put", "patch", "delete"):
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
                     responses.setdefault("409", conflict)
+        batch = schema["paths"].get("/apispaces/{apiSpaceId}/messages/batch", {}).get("post")
+        if batch:  # the configured limit, not the default
+            batch["requestBody"]["content"]["application/json"]["schema"]["maxItems"] = batch_max_items
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)

@@ -29,8 +29,10 @@ async def _view(session, message) -> dict[str, Any]:  # noqa: ANN001
              description="Send one message. It is stored with its delivery job before the answer; "
                          "follow it with GET or webhooks.")
 async def send(request: Request, principal: SpaceAuth, body: MessageIn) -> dict:
-    async with get_db(request).transaction() as session:
+    db = get_db(request)
+    async with db.transaction() as session:
         (message,) = await service.send_many(session, principal, [body])
+    async with db.read() as session:  # committed: build the answer without holding the write lock
         return await _view(session, message)
 
 

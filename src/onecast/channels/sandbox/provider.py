@@ -3,10 +3,13 @@ receipts, failures and replies the space's sandbox settings ask for."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from onecast.channels.base import OutboundMessage, Receipt, Reply, SendResult
 from onecast.channels.sandbox import service
+
+SETTINGS_TTL = 1.0
 
 
 def _failure_for(rule: str | None, attempt: int) -> SendResult | None:
@@ -25,10 +28,20 @@ class SandboxProvider:
 
     def __init__(self, db: Any) -> None:
         self.db = db
+        self._settings: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def _settings_of(self, space_id: str) -> dict[str, Any]:
+        """Settings are read at most once a second per space: a change applies within a second."""
+        cached = self._settings.get(space_id)
+        if cached and time.monotonic() - cached[0] < SETTINGS_TTL:
+            return cached[1]
+        async with self.db.read() as session:
+            settings = await service.get_settings(session, space_id)
+        self._settings[space_id] = (time.monotonic(), settings)
+        return settings
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        async with self.db.read() as session:
-            settings = await service.get_settings(session, message.space_id)
+        settings = await self._settings_of(message.space_id)
         failure = (_failure_for(settings["failAddresses"].get(message.address), message.attempt)
                    or _failure_for(settings["failChannels"].get(message.channel), message.attempt))
         if settings.get("latencyMs"):
