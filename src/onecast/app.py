@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from onecast.config import Settings
+from onecast.kit.auth import KeyCache
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import IdempotencyMiddleware
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     async def lifespan(app: FastAPI):
         db = Database(settings.async_database_url)
         app.state.db = db
+        app.state.key_cache = KeyCache()
         app.state.settings = settings
         worker_task = None
         worker = None

@@ -5,6 +5,7 @@ cannot learn what exists elsewhere.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -34,18 +35,51 @@ def _unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+class KeyCache:
+    """Valid keys remembered for a few seconds, so a request costs no key lookup. The process
+    that revokes a key or deletes a space clears it at once; other processes within the TTL."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        entry = self._entries.get(key_hash)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key_hash] = (time.monotonic(), principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def key_cache(request: Request) -> KeyCache:
+    return request.app.state.key_cache
+
+
 async def lookup_key(request: Request, raw_key: str) -> Principal | None:
     from onecast.spaces.models import ApiKey, ApiSpace
 
-    db = get_db(request)
-    async with db.read() as session:
+    key_hash = hash_secret(raw_key)
+    cached = key_cache(request).get(key_hash)
+    if cached is not None:
+        return cached
+    async with get_db(request).read() as session:
         row = (await session.execute(
             select(ApiKey.id, ApiKey.space_id, ApiSpace.account_id)
             .join(ApiSpace, ApiSpace.id == ApiKey.space_id)
-            .where(ApiKey.key_hash == hash_secret(raw_key), ApiKey.revoked_on.is_(None),
-                   ApiSpace.deleted_on.is_(None))
+            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_on.is_(None), ApiSpace.deleted_on.is_(None))
         )).first()
-    return Principal(row[0], row[1], row[2]) if row else None
+    if row is None:
+        return None
+    principal = Principal(row[0], row[1], row[2])
+    key_cache(request).put(key_hash, principal)
+    return principal
 
 
 async def authenticated(

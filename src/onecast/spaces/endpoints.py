@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from onecast.kit.auth import KeyAuth, Principal
+from onecast.kit.auth import KeyAuth, Principal, key_cache
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match, etag_for
 from onecast.kit.state import get_db
@@ -65,6 +65,7 @@ async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: Sp
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
         check_if_match(if_match, etag_for(space.id, space.revision))
         await service.delete_space(session, principal.account_id, apiSpaceId)
+    key_cache(request).clear()
     return Response(status_code=204)
 
 
@@ -87,4 +88,5 @@ async def revoke_key(request: Request, principal: ManagedSpace, apiSpaceId: Spac
                      keyId: Annotated[str, Path(max_length=64)]) -> Response:  # noqa: N803
     async with get_db(request).transaction() as session:
         await service.revoke_key(session, apiSpaceId, keyId)
+    key_cache(request).clear()
     return Response(status_code=204)
