@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -37,7 +37,6 @@ class Settings:
     batch_max_bytes: int = 10 * 1024 * 1024
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
-    extra: dict = field(default_factory=dict)
 
     @property
     def async_database_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
@@ -24,8 +24,3 @@ async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN00
             job.available_at = now + timedelta(seconds=lease_seconds)
             job.lease_owner = owner
         return [job.id for job in jobs]
-
-
-async def depth(db) -> int:  # noqa: ANN001
-    async with db.transaction() as session:
-        return (await session.execute(select(func.count()).select_from(OutboxJob))).scalar_one()
