@@ -7,21 +7,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onecast.channels.types import address_field
+from onecast.channels.types import ADDRESS_FIELD
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, iso, utcnow
-from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import InboundIn
 from onecast.messages.service import get_message
-from onecast.messages.status import apply_status
+from onecast.messages.status import move_forward
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
 
 
-async def find_profile_by_address(session: AsyncSession, space_id: str, channel_type: str,
+async def find_profile_by_address(session: AsyncSession, space_id: str,
                                   address: dict[str, Any]) -> Profile | None:
     if address.get("profileId"):
         return await profiles.get_profile(session, space_id, str(address["profileId"]))
@@ -41,7 +40,7 @@ async def find_profile_by_address(session: AsyncSession, space_id: str, channel_
 async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn) -> Message:
     """Store an inbound message, link it to the profile with that address, emit message.inbound."""
     now = utcnow()
-    profile = await find_profile_by_address(session, space_id, body.channel, body.from_)
+    profile = await find_profile_by_address(session, space_id, body.from_)
     request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
     correlation = dict(body.correlation or {})
     if correlation.get("messageId"):
@@ -68,17 +67,12 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
 async def post_inbound_status(session: AsyncSession, principal: Principal, message_id: str, status: str,
                               details: dict[str, Any], at: datetime) -> Message:
     message = await get_message(session, principal.space_id, message_id, lock=True, direction="inbound")
-    if message.status == status:
-        return message
-    if not apply_status(session, message, status, details=details, at=as_utc(at)):
-        raise Problem(409, "StatusNotForward", f"The inbound message is {message.status}; "
-                                               f"it cannot move to {status}")
+    move_forward(session, message, status, details=details, at=as_utc(at))
     return message
 
 
 def inbound_from_address(channel_type: str, address: str) -> dict[str, str]:
     """The `from` object of an inbound message arriving from a plain address."""
-    name = address_field(channel_type) if channel_type in ("sms", "mms", "whatsApp", "rcs", "email",
-                                                           "fbMessenger", "telegram") else "profileId"
+    name = ADDRESS_FIELD.get(channel_type, "profileId")
     value = address.lstrip("+") if name == "phoneNumber" else address
     return {name: value}

@@ -17,7 +17,7 @@ from onecast.messages import render
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.plan import build_plan
 from onecast.messages.schemas import MessageIn
-from onecast.messages.status import apply_status
+from onecast.messages.status import apply_status, move_forward
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
 from onecast.spaces.models import ApiSpace
@@ -156,11 +156,8 @@ async def post_status(session: AsyncSession, principal: Principal, message_id: s
                       channel: str, details: dict[str, Any], at: datetime | None) -> Message:
     """A receipt from a custom channel (or anyone holding the key): forward only."""
     message = await get_message(session, principal.space_id, message_id, lock=True)
-    if message.status == status:
+    if not move_forward(session, message, status, channel=channel, details=details, at=as_utc(at)):
         return message
-    if not apply_status(session, message, status, channel=channel, details=details, at=as_utc(at)):
-        raise Problem(409, "StatusNotForward",
-                      f"The message is {message.status}; it cannot move to {status}")
     message.updated_by = principal.actor
     if message.status not in IN_FLIGHT:
         await _cancel_delivery(session, message.id)

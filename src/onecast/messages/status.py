@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.kit.clock import iso, utcnow
+from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.messages.models import Message, MessageStatusEvent
 
@@ -72,4 +73,15 @@ def apply_status(session: AsyncSession, message: Message, status: str, *, channe
     if status in EVENT_NAMES and message.direction == "outbound":
         record_event(session, message.space_id, f"message.{status}", message.id,
                      event_payload(message, status, channel, details, at), message.revision)
+    return True
+
+
+def move_forward(session: AsyncSession, message: Message, status: str, **kwargs: Any) -> bool:
+    """A reported status: True when it moved the message, False when it was already there;
+    409 when it would move the message backwards."""
+    if message.status == status:
+        return False
+    if not apply_status(session, message, status, **kwargs):
+        kind = "inbound message" if message.direction == "inbound" else "message"
+        raise Problem(409, "StatusNotForward", f"The {kind} is {message.status}; it cannot move to {status}")
     return True
