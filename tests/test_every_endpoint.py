@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 from onecast.models import metadata
 
 
-def operations(app):
+def operations(app, *, public: bool = False):
+    """Operations that need an API key; with public=True, those that declare `security: []`
+    (provider webhooks, redirects...), which authenticate otherwise or not at all."""
     for path, methods in app.openapi()["paths"].items():
         for method, op in methods.items():
-            yield method.upper(), path, op
+            if (op.get("security") == []) == public:
+                yield method.upper(), path, op
 
 
 def concrete(path: str, space_id: str) -> str:

@@ -13,7 +13,9 @@ from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import IdempotencyMiddleware
 from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
+from onecast.kit.plugins import load
 from onecast.logging import configure_logging
+from onecast.routers import ROUTER_MODULES
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
@@ -56,12 +58,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
                        limits={"/messages/batch": settings.batch_max_bytes})
 
-    from onecast.channels.endpoints import router as channels_router
-    from onecast.channels.sandbox.endpoints import router as sandbox_router
-    from onecast.messages.endpoints import router as messages_router
-    from onecast.profiles.endpoints import router as profiles_router
-    from onecast.spaces.endpoints import router as spaces_router
-
-    for router in (spaces_router, profiles_router, messages_router, channels_router, sandbox_router):
-        app.include_router(router)
+    for module in ROUTER_MODULES:
+        app.include_router(load(f"{module}:router"))
     return app

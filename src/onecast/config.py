@@ -1,6 +1,7 @@
 """Settings from the environment (ONECAST_*), one object."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class Settings:
     batch_max_bytes: int = 10 * 1024 * 1024
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
+    # Domains add their settings below, one line each, grouped under a comment naming the domain.
 
     @property
     def async_database_url(self) -> str:
@@ -48,21 +50,16 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Every field reads ONECAST_<FIELD NAME IN CAPITALS>, cast to the field's type."""
         env = dict(os.environ if env is None else env)
-        g = lambda name, default: env.get(f"ONECAST_{name}", default)  # noqa: E731
-        return cls(
-            database_url=g("DATABASE_URL", cls.database_url),
-            host=g("HOST", cls.host),
-            port=int(g("PORT", cls.port)),
-            worker_concurrency=int(g("WORKER_CONCURRENCY", cls.worker_concurrency)),
-            worker_batch=int(g("WORKER_BATCH", cls.worker_batch)),
-            worker_poll_seconds=float(g("WORKER_POLL_SECONDS", cls.worker_poll_seconds)),
-            lease_seconds=float(g("LEASE_SECONDS", cls.lease_seconds)),
-            max_attempts=int(g("MAX_ATTEMPTS", cls.max_attempts)),
-            retry_base_seconds=float(g("RETRY_BASE_SECONDS", cls.retry_base_seconds)),
-            retry_max_seconds=float(g("RETRY_MAX_SECONDS", cls.retry_max_seconds)),
-            batch_max_items=int(g("BATCH_MAX_ITEMS", cls.batch_max_items)),
-            batch_max_bytes=int(g("BATCH_MAX_BYTES", cls.batch_max_bytes)),
-            body_max_bytes=int(g("BODY_MAX_BYTES", cls.body_max_bytes)),
-            log_json=_bool(env.get("ONECAST_LOG_JSON"), True),
-        )
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"ONECAST_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            kind = f.type if isinstance(f.type, str) else f.type.__name__
+            values[f.name] = _CASTS.get(kind, str)(raw)
+        return cls(**values)
+
+
+_CASTS = {"int": int, "float": float, "bool": lambda raw: _bool(raw, False), "str": str}

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from onecast.channels.base import Provider
+from onecast.channels.builtin import PROVIDERS
+from onecast.kit.plugins import load
 
 ProviderFactory = Callable[[dict[str, Any], Any], Provider]
 _FACTORIES: dict[str, ProviderFactory] = {}
@@ -20,10 +22,16 @@ def provider_names() -> list[str]:
 
 
 def _load_builtin() -> None:
-    if "sandbox" not in _FACTORIES:
-        from onecast.channels.sandbox.provider import SandboxProvider
+    for name, target in PROVIDERS.items():
+        if name not in _FACTORIES:
+            _FACTORIES[name] = _lazy(target)
 
-        register("sandbox", lambda config, db: SandboxProvider(db))
+
+def _lazy(target: str) -> ProviderFactory:
+    """Import the provider's module on first use, so unused providers cost nothing."""
+    def factory(config: dict[str, Any], db: Any) -> Provider:
+        return load(target)(config, db)
+    return factory
 
 
 class ProviderPool:

@@ -12,7 +12,8 @@ from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
 from onecast.delivery import outbox
 from onecast.delivery.service import deliver
-from onecast.kit.idempotency import purge_expired
+from onecast.background import CHORES, SERVICES
+from onecast.kit.plugins import load
 
 log = structlog.get_logger("onecast.worker")
 HOUSEKEEPING_SECONDS = 300.0
@@ -66,8 +67,21 @@ class Worker:
                 return
 
     async def housekeeping(self) -> None:
-        """Periodic chores that need no precision: forget expired idempotency answers."""
-        await purge_expired(self.db)
+        """Periodic chores that need no precision (onecast.background.CHORES); one failing
+        chore does not stop the others."""
+        for target in CHORES:
+            try:
+                await load(target)(self.db, self.settings)
+            except Exception as exc:
+                log.error("chore_failed", chore=target, error=repr(exc))
+
+    def _start_services(self) -> list[asyncio.Task]:
+        """Long-running services (onecast.background.SERVICES) share the worker's stop event;
+        a space-limited worker (the CLI's one-shot send) runs none."""
+        if self.space_id is not None:
+            return []
+        return [asyncio.create_task(load(target)(self.db, self.settings, self._stop), name=target)
+                for target in SERVICES]
 
     async def _idle(self) -> None:
         """Wait for a slot to free up or for the poll interval, whichever comes first."""
@@ -81,6 +95,7 @@ class Worker:
 
     async def run(self) -> None:
         log.info("worker_started", worker=self.name)
+        services = self._start_services()
         next_chores = 0.0
         while not self._stop.is_set():
             try:
@@ -95,5 +110,8 @@ class Worker:
                 await self._idle()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        for result in await asyncio.gather(*services, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("service_failed", error=repr(result))
         await self.pool.close()
         log.info("worker_stopped", worker=self.name)

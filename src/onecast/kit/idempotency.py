@@ -161,3 +161,7 @@ async def purge_expired(db) -> int:  # noqa: ANN001
         result = await session.execute(delete(IdempotencyRecord).where(
             IdempotencyRecord.created_on < utcnow() - RETENTION))
         return result.rowcount or 0
+
+
+async def purge_expired_chore(db, settings) -> None:  # noqa: ANN001
+    await purge_expired(db)

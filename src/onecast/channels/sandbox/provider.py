@@ -65,3 +65,7 @@ class SandboxProvider:
 
     async def close(self) -> None:
         return None
+
+
+def create(config: dict[str, Any], db: Any) -> SandboxProvider:
+    return SandboxProvider(db)

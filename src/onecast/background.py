@@ -1,0 +1,13 @@
+"""Long-running services and periodic chores that run inside a worker process (not in a
+space-limited one-shot worker). One entry per line.
+
+SERVICES: "module:function" with `async def run(db, settings, stop: asyncio.Event) -> None`;
+it returns when `stop` is set.
+CHORES: "module:function" with `async def chore(db, settings) -> None`; run every few minutes.
+"""
+SERVICES: list[str] = [
+]
+
+CHORES: list[str] = [
+    "onecast.kit.idempotency:purge_expired_chore",
+]
