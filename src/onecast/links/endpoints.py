@@ -14,7 +14,7 @@ router = APIRouter(tags=["Short links"])
 
 
 @router.get("/l/{code}", status_code=302, response_class=RedirectResponse,
-            responses={302: {"description": "Redirect to the original link"}, **problem_responses(404)},
+            responses={302: {"description": "Redirect to the original link"}, **problem_responses(400, 404)},
             openapi_extra={"security": []},
             description="Follow a short link from an SMS: the click is counted and recorded as an "
                         "`interaction.click` event, then 302 to the original URL.")
