@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.service import enabled_channels, resolve
@@ -101,22 +101,27 @@ async def presign(session: AsyncSession, storage: Storage, space_id: str, actor:
 
 async def accept_upload(db, storage: Storage, file_id: str, token: str, filename: str | None,  # noqa: ANN001
                         data: bytes) -> ContentFile:
-    """The file of a presigned upload: the token is the credential, once, before it expires."""
-    async with db.read() as session:
-        row = await session.get(ContentFile, file_id)
-    if (row is None or row.status != "pending" or not row.upload_token_hash
-            or not hmac.compare_digest(row.upload_token_hash, hash_secret(token))):
-        raise Problem(403, "UploadNotAllowed", "No pending upload matches this URL and token")
-    if row.upload_expires_on is not None and row.upload_expires_on < utcnow():
-        raise Problem(403, "UploadExpired", "The presigned upload has expired; ask for a new one")
-    limits.check_size(len(data), row.max_bytes, row.type, None)
-    limits.check_bytes(data, row.type)
-    await storage.put(row.storage_key, data, row.type)
+    """The file of a presigned upload: the token is the credential, once, before it expires. The
+    upload is claimed first, so two requests with the same token cannot both write the file."""
     async with db.transaction() as session:
-        current = (await session.execute(select(ContentFile).where(ContentFile.id == file_id)
-                                         .with_for_update())).scalar_one_or_none()
-        if current is None or current.status != "pending":
-            raise Problem(409, "UploadDone", "This presigned upload was already used")
+        row = (await session.execute(select(ContentFile).where(ContentFile.id == file_id).with_for_update())
+               ).scalar_one_or_none()
+        if (row is None or row.status != "pending" or not row.upload_token_hash
+                or not hmac.compare_digest(row.upload_token_hash, hash_secret(token))):
+            raise Problem(403, "UploadNotAllowed", "No pending upload matches this URL and token")
+        if row.upload_expires_on is not None and row.upload_expires_on < utcnow():
+            raise Problem(403, "UploadExpired", "The presigned upload has expired; ask for a new one")
+        limits.check_size(len(data), row.max_bytes, row.type, None)
+        limits.check_bytes(data, row.type)
+        row.status = "uploading"
+    try:
+        await storage.put(row.storage_key, data, row.type)
+    except BaseException:
+        async with db.transaction() as session:
+            await session.execute(update(ContentFile).where(ContentFile.id == file_id).values(status="pending"))
+        raise
+    async with db.transaction() as session:
+        current = await session.get(ContentFile, file_id, with_for_update=True)
         current.status, current.size = "stored", len(data)
         current.sha256 = hashlib.sha256(data).hexdigest()
         current.name = (filename or "")[:255]
@@ -182,7 +187,7 @@ async def purge_expired(db, storage: Storage, default_days: int, batch: int = 50
                 ContentFile.space_id == space_id, ContentFile.created_on < now - timedelta(days=days))
                 .limit(batch))).all()
         rows += (await session.execute(select(ContentFile.id, ContentFile.storage_key).where(
-            ContentFile.status == "pending", ContentFile.upload_expires_on < now).limit(batch))).all()
+            ContentFile.status.in_(("pending", "uploading")), ContentFile.upload_expires_on < now).limit(batch))).all()
     ids = list({r[0] for r in rows})
     if not ids:
         return 0
