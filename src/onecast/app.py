@@ -56,7 +56,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     install_openapi(app, settings.batch_max_items)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
-                       limits={"/messages/batch": settings.batch_max_bytes})
+                       limits={"/messages/batch": settings.batch_max_bytes,
+                               # uploads: the file as base64 JSON is 4/3 its size, plus the envelope
+                               "/content": settings.content_max_bytes * 4 // 3 + 65536,
+                               "/upload": settings.content_max_bytes + 65536})
 
     for module in ROUTER_MODULES:
         app.include_router(load(f"{module}:router"))

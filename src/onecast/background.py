@@ -10,4 +10,5 @@ SERVICES: list[str] = [
 
 CHORES: list[str] = [
     "onecast.kit.idempotency:purge_expired_chore",
+    "onecast.content.tasks:purge_expired_chore",
 ]

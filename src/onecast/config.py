@@ -39,6 +39,21 @@ class Settings:
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
     # Domains add their settings below, one line each, grouped under a comment naming the domain.
+    # templates, content, links
+    template_max_bytes: int = 64 * 1024
+    template_output_bytes: int = 100_000
+    template_loop_limit: int = 10_000
+    template_render_seconds: float = 0.25
+    links_base_url: str = ""
+    content_storage: str = "local"
+    content_dir: str = "./onecast-content"
+    content_base_url: str = ""
+    content_max_bytes: int = 16 * 1024 * 1024
+    content_retention_days: int = 30
+    content_upload_seconds: int = 900
+    content_s3_bucket: str = ""
+    content_s3_endpoint_url: str = ""
+    content_s3_region: str = ""
 
     @property
     def async_database_url(self) -> str:

@@ -7,5 +7,8 @@ from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401
 from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401
 from onecast.profiles.models import Profile  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
+from onecast.templates.models import Template, TemplateApproval  # noqa: F401
+from onecast.links.models import ShortLink  # noqa: F401
+from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
 
 metadata = Base.metadata

@@ -6,4 +6,7 @@ ROUTER_MODULES = [
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
+    "onecast.templates.endpoints",
+    "onecast.content.endpoints",
+    "onecast.links.endpoints",
 ]

@@ -16,6 +16,7 @@ from onecast.delivery.backoff import retry_delay
 from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
 from onecast.messages.models import Message
+from onecast.messages.render import channel_text
 from onecast.messages.schemas import InboundIn
 from onecast.messages.inbound import inbound_from_address, receive_inbound
 from onecast.messages.status import apply_status
@@ -30,7 +31,8 @@ def outbound_for(message: Message, entry: dict[str, Any], attempt: int, config: 
     parts = [p for p in content.get("messageParts") or [] if not p.get("channels") or channel in p["channels"]]
     return OutboundMessage(
         message_id=message.id, space_id=message.space_id, channel=channel, type=entry["type"],
-        address=entry["address"], body=content.get("body"), title=content.get("title"),
+        address=entry["address"], body=channel_text(content, channel, "body"),
+        title=channel_text(content, channel, "title"),
         custom_body=(content.get("customBody") or {}).get(channel),
         options=(content.get("channelOptions") or {}).get(entry["type"]) or {}, parts=parts,
         metadata=content.get("metadata") or {}, attempt=attempt, expires_on=message.expires_on, config=config,

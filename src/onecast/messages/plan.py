@@ -10,6 +10,7 @@ from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count
 from onecast.channels.types import PHONE_TYPES, SMS_TYPES, address_field
 from onecast.kit.errors import invalid
 from onecast.kit.phone import to_e164
+from onecast.messages.render import channel_text
 from onecast.messages.schemas import MessageIn
 from onecast.profiles.models import Profile
 from onecast.profiles.service import is_opted_in
@@ -106,7 +107,8 @@ def build_plan(item: MessageIn, channels: list[ResolvedChannel], profile: Profil
         if channel.type in SMS_TYPES:
             custom = (content.get("customBody") or {}).get(channel.channel)
             options = getattr(item.channelOptions, channel.type, None) if item.channelOptions else None
-            text = apply_replacements(sms_text(item, content.get("body"), custom), options)
+            body = channel_text(content, channel.channel, "body")
+            text = apply_replacements(sms_text(item, body, custom), options)
             entry["segments"] = check_sms(item, channel, text, prefix)
         plan.entries.append(entry)
     return plan

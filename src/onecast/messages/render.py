@@ -45,3 +45,10 @@ def render_value(value: Any, values: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {k: render_value(v, values) for k, v in value.items()}
     return value
+
+
+def channel_text(content: dict[str, Any], channel: str, key: str) -> str | None:
+    """A channel's own body or title (a template's per-channel body, shortened links), else the
+    message's."""
+    own = (content.get("channels") or {}).get(channel) or {}
+    return own[key] if key in own else content.get(key)

@@ -102,6 +102,12 @@ class MessageIn(BaseModel):
     conversationId: str | None = Field(default=None, max_length=255)
     expiresOn: datetime | None = None
     requireOptIn: bool = False
+    templateId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,100}$",
+                                   description="Send a stored template instead of body/messageParts")
+    templateData: dict[str, Any] | None = Field(default=None, description="Values for the template's `data.*`")
+    shortenLinks: Literal["on", "marked", "off"] | None = Field(
+        default=None, description="SMS/MMS links: `on` shortens every http(s) URL, `marked` only those "
+                                  "written with a leading '@', `off` (default) none")
 
     @field_validator("rules")
     @classmethod
@@ -119,8 +125,12 @@ class MessageIn(BaseModel):
     def _content(self) -> "MessageIn":
         if self.body is not None and self.messageParts:
             raise ValueError("use either `body` or `messageParts`, not both")
-        if self.body is None and not self.messageParts and not self.customBody:
-            raise ValueError("the message has no content: give `body`, `messageParts` or `customBody`")
+        if self.templateId is not None and (self.body is not None or self.messageParts):
+            raise ValueError("use either `templateId` or `body`/`messageParts`, not both")
+        if self.templateData is not None and self.templateId is None:
+            raise ValueError("`templateData` needs a `templateId`")
+        if self.body is None and not self.messageParts and not self.customBody and self.templateId is None:
+            raise ValueError("the message has no content: give `body`, `messageParts`, `customBody` or `templateId`")
         if self.customBody and self.channelOptions:
             both = set(self.customBody) & set(self.channelOptions.model_dump(exclude_none=True))
             if both:

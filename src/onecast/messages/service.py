@@ -21,6 +21,7 @@ from onecast.messages.status import apply_status, move_forward
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
 from onecast.spaces.models import ApiSpace
+from onecast.templates.hook import compose_content
 
 IN_FLIGHT = {"processing", "retrying"}
 
@@ -65,11 +66,13 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
     if item.to.profileId:
         fields = item.to.model_dump(exclude_none=True, exclude={"profileId"})
         profile = await profiles.upsert_for_send(session, space.id, item.to.profileId, fields, principal.actor)
-    content = _render(item, profile)
+    message_id = new_id()
+    content = await compose_content(session, space.id, item, resolved, _render(item, profile),
+                                    _merge_values(item, profile), message_id, prefix)
     plan = build_plan(item, resolved, profile, space.optin_defaults or {}, content, prefix)
     first = plan.entries[0] if plan.entries else None
     message = Message(
-        id=new_id(), space_id=space.id, direction="outbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
+        id=message_id, space_id=space.id, direction="outbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
         status="processing", request=item.model_dump(mode="json", by_alias=True, exclude_none=True),
         plan=plan.entries, plan_index=0, content=content, channel=first["channel"] if first else None,
         status_details={"channelId": first["channel"] if first else None,

@@ -1,0 +1,99 @@
+"""A send with `templateId`: the template rendered with the profile, `templateData`, `metadata`
+and `to`, into the message content (body, title, parts, per-channel bodies, WhatsApp template part)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onecast.channels.service import ResolvedChannel
+from onecast.kit.errors import invalid
+from onecast.messages.schemas import MessageIn
+from onecast.templates import service
+from onecast.templates.models import Template, TemplateApproval
+
+HSM_CHANNEL_TYPES = {"whatsApp"}
+WHATSAPP_PART = "whatsapp/template"
+
+
+def render_values(item: MessageIn, merge_values: dict[str, Any]) -> dict[str, Any]:
+    return {**merge_values, "data": item.templateData or {}, "metadata": item.metadata or {},
+            "to": item.to.model_dump(exclude_none=True)}
+
+
+async def _load(session: AsyncSession, space_id: str, template_id: str, field: str) -> Template:
+    template = (await session.execute(select(Template).where(
+        Template.space_id == space_id, Template.id == template_id, Template.deleted_on.is_(None))
+    )).scalar_one_or_none()
+    if template is None:
+        raise invalid(field, f"there is no template {template_id!r} in this API space", "UnknownTemplate")
+    return template
+
+
+def _parts(template: Template, values: dict[str, Any]) -> list[dict[str, Any]]:
+    parts = []
+    for i, part in enumerate((template.document or {}).get("messageParts") or []):
+        part = dict(part)
+        if service.TEXT_PART.match(part.get("type", "")) and isinstance(part.get("data"), str):
+            part["data"] = service.render(template, f"messageParts[{i}].data", part["data"], values)
+        parts.append(part)
+    return parts
+
+
+def _own_body(template: Template, channel: ResolvedChannel) -> tuple[str | None, dict[str, Any]]:
+    channels = (template.document or {}).get("channels") or {}
+    for key in (channel.channel, channel.type):
+        if key in channels:
+            return key, channels[key]
+    return None, {}
+
+
+async def _whatsapp_part(session: AsyncSession, template: Template, channel: ResolvedChannel, key: str | None,
+                         own: dict[str, Any], values: dict[str, Any], field: str) -> dict[str, Any]:
+    approvals = {a.channel_id: a for a in (await session.execute(select(TemplateApproval).where(
+        TemplateApproval.space_id == template.space_id, TemplateApproval.template_id == template.id))).scalars()}
+    approval = approvals.get(channel.channel) or approvals.get(channel.type)
+    if approval is None or approval.status != "approved":
+        status = approval.status if approval else "not submitted"
+        raise invalid(field, f"template {template.id!r} is not approved for channel {channel.channel!r} "
+                             f"({status})", "TemplateNotApproved")
+    doc = template.document or {}
+    params = [service.render(template, f"channels.{key}.params[{i}]", p, values)
+              for i, p in enumerate(own.get("params") or [])]
+    data = {"templateId": approval.provider_template_id, "name": doc["code"], "language": doc.get("lang"),
+            "category": doc.get("category"), "params": params}
+    return {"type": WHATSAPP_PART, "channels": [channel.channel],
+            "data": {k: v for k, v in data.items() if v is not None}}
+
+
+async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, channels: list[ResolvedChannel],
+                         content: dict[str, Any], merge_values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    field = f"{prefix}templateId"
+    template = await _load(session, space_id, item.templateId, field)
+    values = render_values(item, merge_values)
+    doc = template.document or {}
+    parts = _parts(template, values)
+    body = next((p["data"] for p in parts if p.get("type") == "text/plain" and isinstance(p.get("data"), str)),
+                None)
+    if body is None:
+        body = next((p["data"] for p in parts if service.TEXT_PART.match(p.get("type", ""))
+                     and isinstance(p.get("data"), str)), None)
+    title = service.render(template, "title", doc.get("title"), values)
+    own_bodies: dict[str, dict[str, Any]] = {}
+    options = dict(content.get("channelOptions") or {})
+    for channel in channels:
+        key, own = _own_body(template, channel)
+        rendered = {name: service.render(template, f"channels.{key}.{name}", own.get(name), values)
+                    for name in ("body", "title", "htmlBody") if own.get(name) is not None}
+        if "htmlBody" in rendered:
+            typed = dict(options.get(channel.type) or {})
+            typed.setdefault("htmlBody", rendered.pop("htmlBody"))
+            options[channel.type] = typed
+        if rendered:
+            own_bodies[channel.channel] = rendered
+        if channel.type in HSM_CHANNEL_TYPES and doc.get("code"):
+            parts.append(await _whatsapp_part(session, template, channel, key, own, values, field))
+    return {**content, "body": body, "title": title if title is not None else content.get("title"),
+            "messageParts": parts, "channels": own_bodies, "channelOptions": options,
+            "templateId": template.id, "templateRevision": template.revision}
