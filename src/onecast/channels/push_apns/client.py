@@ -2,8 +2,8 @@
 apns-topic / apns-push-type / apns-priority headers and a provider token (ES256 JWT)."""
 from __future__ import annotations
 
-import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -11,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
+from onecast.kit.ids import hash_secret
 
 APNS_URLS = {"production": "https://api.push.apple.com", "development": "https://api.sandbox.push.apple.com"}
 # Apple refuses tokens older than an hour and throttles refreshes more often than every 20 minutes.
@@ -19,25 +20,32 @@ GONE_REASONS = {"Unregistered", "BadDeviceToken"}
 STALE_TOKEN_REASONS = {"ExpiredProviderToken", "InvalidProviderToken"}
 
 
+@dataclass
+class _Cached:
+    token: str | None = None
+    made: float = 0.0
+
+
+_CACHE: dict[tuple[str, str, str], _Cached] = {}  # per signing key, shared by the process's providers
+
+
 class ProviderToken:
     def __init__(self, team_id: str, key_id: str, private_key_pem: str) -> None:
         self.team_id, self.key_id = team_id, key_id
         self._key = load_pem_private_key(private_key_pem.encode(), password=None)
-        self._token: str | None = None
-        self._made = 0.0
-        self._lock = asyncio.Lock()
+        self._cached = _CACHE.setdefault((team_id, key_id, hash_secret(private_key_pem)), _Cached())
 
-    async def get(self) -> str:
-        async with self._lock:
-            if self._token is None or time.monotonic() - self._made >= TOKEN_LIFETIME:
-                self._token = jwt.encode({"iss": self.team_id, "iat": int(time.time())}, self._key,
-                                         algorithm="ES256", headers={"kid": self.key_id})
-                self._made = time.monotonic()
-            return self._token
+    def get(self) -> str:
+        cached = self._cached
+        if cached.token is None or time.monotonic() - cached.made >= TOKEN_LIFETIME:
+            cached.token = jwt.encode({"iss": self.team_id, "iat": int(time.time())}, self._key,
+                                      algorithm="ES256", headers={"kid": self.key_id})
+            cached.made = time.monotonic()
+        return cached.token
 
     def invalidate(self, token: str) -> None:
-        if self._token == token:
-            self._token = None
+        if self._cached.token == token:
+            self._cached.token = None
 
 
 def apns_payload(content: PushContent) -> dict[str, Any]:
@@ -91,7 +99,7 @@ class ApnsClient:
         headers = apns_headers(target, content, self.topic)
         payload = apns_payload(content)
         for attempt in (1, 2):  # a provider token APNs calls stale is made anew once
-            token = await self.token.get()
+            token = self.token.get()
             try:
                 response = await self.http.post(self._url(target), json=payload,
                                                 headers={**headers, "authorization": f"bearer {token}"})

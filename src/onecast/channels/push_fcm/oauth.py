@@ -1,16 +1,19 @@
 """OAuth 2.0 access tokens for a Google service account: a JWT signed with the account's key is
 exchanged at its token URI (RFC 7523 JWT bearer grant); the token is reused until shortly
-before it expires."""
+before it expires, by every provider instance of the process (a channel edit makes a new one)."""
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from onecast.kit.ids import hash_secret
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -36,6 +39,16 @@ def load_service_account(raw: Any) -> dict[str, Any]:
     return account
 
 
+@dataclass
+class _Cached:
+    token: str | None = None
+    expires: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_CACHE: dict[tuple[str, str, str, str], _Cached] = {}  # per (token URL, signing key, scope)
+
+
 class ServiceAccountToken:
     def __init__(self, account: dict[str, Any], http: httpx.AsyncClient, *, token_url: str | None = None,
                  scope: str = FCM_SCOPE) -> None:
@@ -45,9 +58,8 @@ class ServiceAccountToken:
         self.scope = scope
         self._key = load_pem_private_key(account["private_key"].encode(), password=None)
         self._http = http
-        self._token: str | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
+        self._cached = _CACHE.setdefault((self.token_url, self.email, hash_secret(account["private_key"]), scope),
+                                         _Cached())
 
     def assertion(self) -> str:
         now = int(time.time())
@@ -57,14 +69,15 @@ class ServiceAccountToken:
         return jwt.encode(claims, self._key, algorithm="RS256", headers=headers)
 
     def invalidate(self, token: str) -> None:
-        if self._token == token:
-            self._token = None
+        if self._cached.token == token:
+            self._cached.token = None
 
     async def get(self) -> str:
-        async with self._lock:  # concurrent sends share one exchange
-            if self._token is None or time.monotonic() >= self._expires:
+        cached = self._cached
+        async with cached.lock:  # concurrent sends share one exchange
+            if cached.token is None or time.monotonic() >= cached.expires:
                 await self._exchange()
-            return self._token
+            return cached.token
 
     async def _exchange(self) -> None:
         try:
@@ -76,6 +89,6 @@ class ServiceAccountToken:
             raise TokenError(f"token endpoint answered {response.status_code}: {response.text[:300]}",
                              transient=response.status_code >= 500 or response.status_code == 429)
         body = response.json()
-        self._token = body["access_token"]
         lifetime = float(body.get("expires_in", 3600))
-        self._expires = time.monotonic() + max(lifetime - REFRESH_MARGIN, lifetime / 2)
+        self._cached.token = body["access_token"]
+        self._cached.expires = time.monotonic() + max(lifetime - REFRESH_MARGIN, lifetime / 2)
