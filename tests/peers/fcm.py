@@ -42,6 +42,7 @@ class FcmPeer:
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch)
     messages: list[dict[str, Any]] = field(default_factory=list)
     unregistered: set[str] = field(default_factory=set)
+    unavailable: int = 0  # answer this many sends with 503 UNAVAILABLE first
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def revoke_tokens(self) -> None:
@@ -86,6 +87,9 @@ class FcmPeer:
         problem = _message_problem(message)
         if problem:
             return _google_error(400, "INVALID_ARGUMENT", problem, "INVALID_ARGUMENT")
+        if self.unavailable > 0:
+            self.unavailable -= 1
+            return _google_error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE")
         if message["token"] in self.unregistered:
             return _google_error(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED")
         self.messages.append(message)
