@@ -88,6 +88,6 @@ async def test_dead_device_removal_is_an_event(app, space, deliver, fcm):
     await send(space, deliver, to={"profileId": "fay"}, rules=["nativePush"], body="x")
     async with app.state.db.read() as session:
         events = (await session.execute(select(Event).where(Event.space_id == space.space_id)
-                                        .order_by(Event.timestamp))).scalars().all()
+                                        .order_by(Event.seq))).scalars().all()
     removed = [e.payload for e in events if e.name == "device.removed"]
     assert removed == [{"profileId": "fay", "deviceId": "pixel", "platform": "fcm", "reason": "UNREGISTERED"}]
