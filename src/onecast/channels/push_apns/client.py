@@ -3,6 +3,7 @@ apns-topic / apns-push-type / apns-priority headers and a provider token (ES256 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,17 +31,18 @@ _CACHE: dict[tuple[str, str, str], _Cached] = {}  # per signing key, shared by t
 
 
 class ProviderToken:
-    def __init__(self, team_id: str, key_id: str, private_key_pem: str) -> None:
-        self.team_id, self.key_id = team_id, key_id
+    def __init__(self, team_id: str, key_id: str, private_key_pem: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.team_id, self.key_id, self._clock = team_id, key_id, clock
         self._key = load_pem_private_key(private_key_pem.encode(), password=None)
         self._cached = _CACHE.setdefault((team_id, key_id, hash_secret(private_key_pem)), _Cached())
 
     def get(self) -> str:
         cached = self._cached
-        if cached.token is None or time.monotonic() - cached.made >= TOKEN_LIFETIME:
+        if cached.token is None or self._clock() - cached.made >= TOKEN_LIFETIME:
             cached.token = jwt.encode({"iss": self.team_id, "iat": int(time.time())}, self._key,
                                       algorithm="ES256", headers={"kid": self.key_id})
-            cached.made = time.monotonic()
+            cached.made = self._clock()
         return cached.token
 
     def invalidate(self, token: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +52,14 @@ _CACHE: dict[tuple[str, str, str, str], _Cached] = {}  # per (token URL, signing
 
 class ServiceAccountToken:
     def __init__(self, account: dict[str, Any], http: httpx.AsyncClient, *, token_url: str | None = None,
-                 scope: str = FCM_SCOPE) -> None:
+                 scope: str = FCM_SCOPE, clock: Callable[[], float] = time.monotonic) -> None:
         self.email = account["client_email"]
         self.key_id = account.get("private_key_id")
         self.token_url = token_url or account.get("token_uri") or GOOGLE_TOKEN_URI
         self.scope = scope
         self._key = load_pem_private_key(account["private_key"].encode(), password=None)
         self._http = http
+        self._clock = clock
         self._cached = _CACHE.setdefault((self.token_url, self.email, hash_secret(account["private_key"]), scope),
                                          _Cached())
 
@@ -75,7 +77,7 @@ class ServiceAccountToken:
     async def get(self) -> str:
         cached = self._cached
         async with cached.lock:  # concurrent sends share one exchange
-            if cached.token is None or time.monotonic() >= cached.expires:
+            if cached.token is None or self._clock() >= cached.expires:
                 await self._exchange()
             return cached.token
 
@@ -91,4 +93,4 @@ class ServiceAccountToken:
         body = response.json()
         lifetime = float(body.get("expires_in", 3600))
         self._cached.token = body["access_token"]
-        self._cached.expires = time.monotonic() + max(lifetime - REFRESH_MARGIN, lifetime / 2)
+        self._cached.expires = self._clock() + max(lifetime - REFRESH_MARGIN, lifetime / 2)
