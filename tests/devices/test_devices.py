@@ -89,3 +89,16 @@ async def test_devices_are_per_space(space, other_space):
     assert (await other_space.get("/profiles/eve/devices/p")).status_code == 404
     r = await space.client.get(space.path("/profiles/eve/devices"), headers=other_space.headers)
     assert r.status_code == 404
+
+
+async def test_devices_per_profile_are_capped(space, monkeypatch):
+    from onecast.devices import service
+
+    monkeypatch.setattr(service, "MAX_DEVICES_PER_PROFILE", 2)
+    for n in range(2):
+        assert (await space.put(f"/profiles/fay/devices/d{n}", json={"push": {"fcm": {
+            "package": "p", "registrationId": f"r{n}"}}})).status_code == 201
+    r = await space.put("/profiles/fay/devices/d2", json={"push": {"fcm": {"package": "p", "registrationId": "r2"}}})
+    assert r.status_code == 409 and r.json()["code"] == "TooManyDevices"
+    r = await space.put("/profiles/fay/devices/d1", json={"push": {"fcm": {"package": "p", "registrationId": "r9"}}})
+    assert r.status_code == 200  # replacing an existing device is always possible

@@ -6,19 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.devices.models import PushDevice
 from onecast.devices.schemas import DeviceIn
 from onecast.kit.clock import iso, utcnow
-from onecast.kit.errors import invalid, not_found
+from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.events import record_event
 from onecast.kit.ids import hash_secret, new_id
 from onecast.profiles import service as profiles
 from onecast.profiles.documents import text_problem
 
 PLATFORMS = ("fcm", "apns", "webPush")
+MAX_DEVICES_PER_PROFILE = 100  # a send fans out to all of them
 INFO_FIELDS = ("platform", "platformVersion", "sdkType", "sdkVersion")
 
 
@@ -84,6 +85,9 @@ async def register_device(session: AsyncSession, space_id: str, profile_id: str,
     now = utcnow()
     device = await _device(session, space_id, profile_id, device_id, lock=True)
     created = device is None
+    if created and await _count(session, space_id, profile_id) >= MAX_DEVICES_PER_PROFILE:
+        raise Problem(409, "TooManyDevices", f"a profile may have at most {MAX_DEVICES_PER_PROFILE} push devices; "
+                                             "remove unused ones first")
     if created:
         device = PushDevice(id=new_id(), space_id=space_id, profile_id=profile_id, device_id=device_id,
                             created_on=now, created_by=actor)
@@ -94,6 +98,11 @@ async def register_device(session: AsyncSession, space_id: str, profile_id: str,
     await session.flush()
     _event(session, device, "device.registered")
     return device, created
+
+
+async def _count(session: AsyncSession, space_id: str, profile_id: str) -> int:
+    return (await session.execute(select(func.count()).select_from(PushDevice).where(
+        PushDevice.space_id == space_id, PushDevice.profile_id == profile_id))).scalar_one()
 
 
 async def _release_token(session: AsyncSession, space_id: str, platform: str, token_hash: str,

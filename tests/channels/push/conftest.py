@@ -53,7 +53,8 @@ async def webpush():
     peer = WebPushPeer(application_server_key=vapid.public_b64)
     async with serve_asgi(peer.app()) as url:
         peer.base_url = url
-        yield Vendor(peer, {"vapidPrivateKey": vapid.private_b64, "subject": "mailto:ops@example.com"}, url)
+        yield Vendor(peer, {"vapidPrivateKey": vapid.private_b64, "subject": "mailto:ops@example.com",
+                            "allowHttpEndpoints": True}, url)
 
 
 async def push_channel(space, channel_id: str = "nativePush", provider: str = "push", **config) -> None:

@@ -77,3 +77,11 @@ async def test_vapid_key_as_pem_and_expiry_as_ttl(space, deliver, webpush):
     [received] = webpush.peer.received
     assert 500 < int(received["headers"]["ttl"]) <= 600 and received["headers"]["urgency"] == "normal"
     assert json.loads(browser.decrypt(received["body"]))["silent"] is True
+
+
+async def test_plain_http_endpoints_are_refused_unless_allowed(space, deliver, webpush):
+    await push_channel(space, webPush={**webpush.config, "allowHttpEndpoints": False})
+    await register(space, "eve", "chrome", {"webPush": BrowserSubscription.create(f"{webpush.url}/push/eve").json()})
+    got = await send(space, deliver, to={"profileId": "eve"}, rules=["nativePush"], body="x")
+    assert got["status"] == "failed" and got["statusHistory"][-1]["details"]["reason"] == "InsecureEndpoint"
+    assert not webpush.peer.received

@@ -49,7 +49,8 @@ def encrypt(plaintext: bytes, keys: dict[str, str]) -> bytes:
 
 class WebPushClient:
     """Config: `vapidPrivateKey` (base64url raw key or PEM/DER), `subject` (a mailto: or https:
-    contact), optional `ttl` seconds (default 86400) when the message has no expiresOn."""
+    contact), optional `ttl` seconds (default 86400) when the message has no expiresOn, and
+    `allowHttpEndpoints` (default false: push services are https; plain http is for local peers)."""
 
     platform = "webPush"
 
@@ -60,6 +61,7 @@ class WebPushClient:
         self.vapid = Vapid02.from_pem(key.encode()) if "-----BEGIN" in key else Vapid02.from_string(key)
         self.subject = subject
         self.default_ttl = int(config.get("ttl") or DEFAULT_TTL)
+        self.allow_http = config.get("allowHttpEndpoints") is True
         self._signed: dict[str, tuple[float, str]] = {}
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
 
@@ -76,6 +78,9 @@ class WebPushClient:
         return header
 
     async def send(self, target: PushTarget, content: PushContent) -> DeviceResult:
+        if not (target.token.startswith("https://") or self.allow_http):
+            return DeviceResult("rejected", code="InsecureEndpoint",
+                                error="the subscription's endpoint is not https (allowHttpEndpoints is off)")
         plaintext = json.dumps(webpush_payload(content), separators=(",", ":")).encode()
         if len(plaintext) > MAX_PLAINTEXT:
             return DeviceResult("rejected", code="PayloadTooLarge",
