@@ -102,3 +102,20 @@ async def test_devices_per_profile_are_capped(space, monkeypatch):
     assert r.status_code == 409 and r.json()["code"] == "TooManyDevices"
     r = await space.put("/profiles/fay/devices/d1", json={"push": {"fcm": {"package": "p", "registrationId": "r9"}}})
     assert r.status_code == 200  # replacing an existing device is always possible
+
+
+async def test_a_dead_token_removes_only_the_registration_it_belonged_to(app, space):
+    from onecast.devices import service
+    from onecast.kit.ids import hash_secret
+
+    await space.put("/profiles/gus/devices/phone", json={"push": FCM})
+    async with app.state.db.read() as session:
+        [device] = await service.list_devices(session, space.space_id, "gus")
+    await space.put("/profiles/gus/devices/phone", json={"push": {"fcm": {"package": "p", "registrationId": "fresh"}}})
+    async with app.state.db.transaction() as session:  # FCM's answer for the old token arrives late
+        assert await service.remove_dead(session, space.space_id, [(device.id, hash_secret("reg-1"), "UNREGISTERED")]) == 0
+        assert await service.remove_dead(session, "another-space", [(device.id, hash_secret("fresh"), "UNREGISTERED")]) == 0
+    assert [d["id"] for d in (await space.get("/profiles/gus/devices")).json()] == ["phone"]
+    async with app.state.db.transaction() as session:
+        assert await service.remove_dead(session, space.space_id, [(device.id, hash_secret("fresh"), "UNREGISTERED")]) == 1
+    assert (await space.get("/profiles/gus/devices")).json() == []

@@ -137,11 +137,11 @@ async def remove_device(session: AsyncSession, device: PushDevice, reason: str =
     await session.delete(device)
 
 
-async def remove_dead(session: AsyncSession, space_id: str, dead: Iterable[tuple[str, str]], reason: str) -> int:
-    """Remove devices the push service reported as gone, given as (row id, token hash). A device
-    re-registered meanwhile with a new token is kept: only the token that failed is dead."""
+async def remove_dead(session: AsyncSession, space_id: str, dead: Iterable[tuple[str, str, str]]) -> int:
+    """Remove devices the push service reported as gone, given as (row id, token hash, reason).
+    A device re-registered meanwhile with a new token is kept: only the token that failed is dead."""
     removed = 0
-    for row_id, token_hash in dead:
+    for row_id, token_hash, reason in dead:
         device = await session.get(PushDevice, row_id, with_for_update=True)
         if device is None or device.space_id != space_id or device.token_hash != token_hash:
             continue

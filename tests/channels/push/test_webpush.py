@@ -85,3 +85,11 @@ async def test_plain_http_endpoints_are_refused_unless_allowed(space, deliver, w
     got = await send(space, deliver, to={"profileId": "eve"}, rules=["nativePush"], body="x")
     assert got["status"] == "failed" and got["statusHistory"][-1]["details"]["reason"] == "InsecureEndpoint"
     assert not webpush.peer.received
+
+
+async def test_payload_that_cannot_fit_one_record_is_refused(space, deliver, webpush):
+    await push_channel(space, webPush=webpush.config)
+    await register(space, "fay", "chrome", {"webPush": BrowserSubscription.create(f"{webpush.url}/push/fay").json()})
+    got = await send(space, deliver, to={"profileId": "fay"}, rules=["nativePush"], body="x" * 5000)
+    assert got["status"] == "failed" and got["statusHistory"][-1]["details"]["reason"] == "PayloadTooLarge"
+    assert not webpush.peer.received and await devices_of(space, "fay") == ["chrome"]

@@ -59,12 +59,11 @@ class PushProvider:
             return [PushTarget(d.id, d.device_id, d.platform, d.token, d.token_hash, d.app, d.environment,
                                dict(d.keys or {})) for d in rows]
 
-    async def _remove(self, space_id: str, dead: list[PushTarget], reasons: list[str]) -> None:
+    async def _remove(self, space_id: str, gone: list[tuple[PushTarget, DeviceResult]]) -> None:
         from onecast.devices import service as devices
 
         async with self.db.transaction() as session:
-            for target, reason in zip(dead, reasons):
-                await devices.remove_dead(session, space_id, [(target.row_id, target.token_hash)], reason)
+            await devices.remove_dead(session, space_id, [(t.row_id, t.token_hash, r.code or "Gone") for t, r in gone])
 
     async def send(self, message: OutboundMessage) -> SendResult:
         if self.misconfigured and not self.clients:
@@ -92,7 +91,7 @@ class PushProvider:
         results = await asyncio.gather(*(one(t) for t in reachable))
         gone = [(t, r) for t, r in zip(reachable, results) if r.status == "gone"]
         if gone:
-            await self._remove(message.space_id, [t for t, _ in gone], [r.code or "Gone" for _, r in gone])
+            await self._remove(message.space_id, gone)
         outcome = _outcome(reachable, results)
         if self.misconfigured:
             outcome.details["misconfigured"] = self.misconfigured

@@ -83,8 +83,8 @@ class WebPushClient:
                                 error="the subscription's endpoint is not https (allowHttpEndpoints is off)")
         plaintext = json.dumps(webpush_payload(content), separators=(",", ":")).encode()
         if len(plaintext) > MAX_PLAINTEXT:
-            return DeviceResult("rejected", code="PayloadTooLarge",
-                                error=f"a Web Push payload holds at most {MAX_PLAINTEXT} bytes, this one {len(plaintext)}")
+            return DeviceResult("rejected", code="PayloadTooLarge", error=f"a Web Push payload holds at most "
+                                                                          f"{MAX_PLAINTEXT} bytes, this one {len(plaintext)}")
         ttl = content.ttl_seconds()
         headers = {"Authorization": self.authorization(target.token), "Content-Encoding": "aes128gcm",
                    "Content-Type": "application/octet-stream",
