@@ -119,3 +119,9 @@ async def test_a_dead_token_removes_only_the_registration_it_belonged_to(app, sp
     async with app.state.db.transaction() as session:
         assert await service.remove_dead(session, space.space_id, [(device.id, hash_secret("fresh"), "UNREGISTERED")]) == 1
     assert (await space.get("/profiles/gus/devices")).json() == []
+
+
+async def test_validation_refuses_ids_that_cannot_be_stored(space):
+    r = await space.post("/profiles/devices/push/validation", content=b'{"ids": ["ok", "bad\\ud800"]}',
+                         headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"].startswith("body.ids.1")

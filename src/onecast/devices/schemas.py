@@ -88,7 +88,7 @@ class DeviceOut(BaseModel):
 
 class ValidationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[ProfileIdStr] = Field(min_length=1, max_length=1000, description="Profile ids")
+    ids: list[Annotated[ProfileIdStr, AfterValidator(_storable)]] = Field(min_length=1, max_length=1000, description="Profile ids")
 
 
 class ValidationOut(BaseModel):
