@@ -9,4 +9,5 @@ ROUTER_MODULES = [
     "onecast.templates.endpoints",
     "onecast.content.endpoints",
     "onecast.links.endpoints",
+    "onecast.devices.endpoints",
 ]

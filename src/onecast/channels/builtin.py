@@ -2,4 +2,8 @@
 One entry per line; modules are imported only when a channel uses them."""
 PROVIDERS = {
     "sandbox": "onecast.channels.sandbox.provider:create",
+    "push": "onecast.channels.push.provider:create",
+    "fcm": "onecast.channels.push_fcm:create",
+    "apns": "onecast.channels.push_apns:create",
+    "webpush": "onecast.channels.webpush:create",
 }

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from onecast.channels.push.options import NativePushOptions
 from onecast.channels.schemas import CHANNEL_ID_PATTERN
 
 OUTBOUND_STATUSES = ("processing", "retrying", "sent", "delivered", "read", "expired", "failed", "filtered")
@@ -80,6 +81,7 @@ class ChannelOptions(BaseModel):
     sms: SmsOptions | None = None
     mms: SmsOptions | None = None
     email: EmailOptions | None = None
+    nativePush: NativePushOptions | None = None
 
     @model_validator(mode="after")
     def _objects_only(self) -> "ChannelOptions":
