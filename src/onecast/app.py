@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from onecast.config import Settings
 from onecast.kit.auth import KeyCache
+from onecast.kit.ratelimit import BucketMap
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import IdempotencyMiddleware
@@ -15,6 +16,7 @@ from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
 from onecast.kit.plugins import load
 from onecast.logging import configure_logging
+from onecast.observability.middleware import RequestContextMiddleware
 from onecast.routers import ROUTER_MODULES
 
 
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         db = Database(settings.async_database_url)
         app.state.db = db
         app.state.key_cache = KeyCache()
+        app.state.key_buckets = BucketMap()
         app.state.settings = settings
         worker_task = None
         worker = None
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
                        limits={"/messages/batch": settings.batch_max_bytes})
+    app.add_middleware(RequestContextMiddleware)
 
     for module in ROUTER_MODULES:
         app.include_router(load(f"{module}:router"))

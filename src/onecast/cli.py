@@ -103,6 +103,13 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runner.stop)
         console.print(f"Onecast worker {runner.name} on {settings.database_url}")
+        if settings.metrics_port:
+            from prometheus_client import start_http_server
+
+            from onecast.observability.metrics import REGISTRY
+
+            start_http_server(settings.metrics_port, addr=settings.host, registry=REGISTRY)
+            console.print(f"Metrics on http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runner.run()
         finally:

@@ -39,6 +39,11 @@ class Settings:
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
     # Domains add their settings below, one line each, grouped under a comment naming the domain.
+    # limits and observability
+    key_rate_per_second: float = 0.0
+    key_rate_burst: float = 0.0
+    channel_rate_per_second: float = 0.0
+    metrics_port: int = 0
 
     @property
     def async_database_url(self) -> str:

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
+from onecast.delivery import outbox
 from onecast.delivery.backoff import retry_delay
 from onecast.delivery.models import OutboxJob
+from onecast.delivery.throttle import channel_rate, wait_for_slot
 from onecast.kit.clock import utcnow
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn
@@ -60,6 +62,11 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner
             outbound = outbound_for(message, entry, job.attempts + 1, config)
     if not deliverable or expired:
         await _close_undeliverable(db, job_id, owner)
+        return
+    postpone = await wait_for_slot(pool.throttle, tuple(entry["key"]),
+                                   channel_rate(config, settings.channel_rate_per_second))
+    if postpone:
+        await outbox.postpone(db, job_id, owner, postpone)
         return
     provider = pool.get(entry["provider"], tuple(entry["key"]), config)
     try:
