@@ -1,4 +1,5 @@
 """Import every domain's tables so metadata (and Alembic) sees the whole schema."""
+from onecast.billing.models import BillingAccount, LedgerEntry  # noqa: F401
 from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401

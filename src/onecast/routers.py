@@ -7,4 +7,5 @@ ROUTER_MODULES = [
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
     "onecast.observability.endpoints",
+    "onecast.billing.endpoints",
 ]

@@ -34,7 +34,7 @@ async def test_readyz_is_503_on_an_unmigrated_database(settings, tmp_path):
     r = await _probe(settings, f"sqlite:///{tmp_path}/empty.db", "/readyz")
     assert r.status_code == 503
     assert r.json()["checks"]["database"] == "ok"
-    assert r.json()["checks"]["migrations"].startswith("not applied: 0001")
+    assert r.json()["checks"]["migrations"].startswith("not applied: ")
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(settings, tmp_path):

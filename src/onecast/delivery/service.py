@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
+from onecast.billing.service import debit_send
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
@@ -109,6 +110,7 @@ async def record_outcome(db, settings: Settings, job_id: int, owner: str, outbou
         job.attempts += 1
         if result.ok:
             _sent(session, message, entry, result)
+            await debit_send(session, message, entry)
             await session.delete(job)
             for reply in result.replies:
                 await receive_inbound(session, message.space_id, "provider:" + entry["provider"], InboundIn.model_validate({

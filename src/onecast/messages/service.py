@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.billing.service import check_credit
 from onecast.channels.service import enabled_channels, resolve
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
@@ -103,6 +104,7 @@ async def send_many(session: AsyncSession, principal: Principal, items: list[Mes
                                        f"[{index}]." if indexed else ""))
         if index % 500 == 499:
             await session.flush()
+    await check_credit(session, principal.space_id, messages)
     await session.flush()
     after_commit(session, partial(ACCEPTED.inc, len(messages)))
     return messages
