@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     install_openapi(app, settings.batch_max_items)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
-                       limits={"/messages/batch": settings.batch_max_bytes})
+                       limits={"/messages/batch": settings.batch_max_bytes,
+                               "/upload": settings.import_max_bytes})
     app.add_middleware(RequestContextMiddleware)
 
     for module in ROUTER_MODULES:

@@ -10,12 +10,16 @@ import typer
 from rich.console import Console
 
 from onecast.config import Settings
+from onecast.messages.batch_cli import send_batch
+from onecast.profiles.imports.cli import profiles_app
 
 app = typer.Typer(help="Onecast: self-hosted omnichannel messaging.", no_args_is_help=True)
 spaces_app = typer.Typer(help="API spaces (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(spaces_app, name="spaces")
 app.add_typer(keys_app, name="keys")
+app.add_typer(profiles_app, name="profiles")
+app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 
 HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]

@@ -44,6 +44,7 @@ class Settings:
     key_rate_burst: float = 0.0
     channel_rate_per_second: float = 0.0
     metrics_port: int = 0
+    import_max_bytes: int = 100 * 1024 * 1024
 
     @property
     def async_database_url(self) -> str:

@@ -6,6 +6,8 @@ from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.kit.db import Base
 from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401
 from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401
+from onecast.profiles.audiences.models import Audience  # noqa: F401
+from onecast.profiles.imports.models import ProfileImport, ProfileImportRow  # noqa: F401
 from onecast.profiles.models import Profile  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 
