@@ -9,6 +9,7 @@ from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401
 from onecast.profiles.audiences.models import Audience  # noqa: F401
 from onecast.profiles.imports.models import ProfileImport, ProfileImportRow  # noqa: F401
 from onecast.profiles.models import Profile  # noqa: F401
+from onecast.retention.models import RetentionPolicy  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 
 metadata = Base.metadata

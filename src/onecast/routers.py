@@ -11,4 +11,5 @@ ROUTER_MODULES = [
     "onecast.channels.sandbox.endpoints",
     "onecast.observability.endpoints",
     "onecast.billing.endpoints",
+    "onecast.retention.endpoints",
 ]
