@@ -15,6 +15,7 @@ from onecast.kit.idempotency import IdempotencyMiddleware
 from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
 from onecast.kit.plugins import load
+from onecast.kit.secrets import configure_from as configure_secrets
 from onecast.logging import configure_logging
 from onecast.observability.middleware import RequestContextMiddleware
 from onecast.routers import ROUTER_MODULES
@@ -23,6 +24,7 @@ from onecast.routers import ROUTER_MODULES
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_json)
+    configure_secrets(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -45,6 +45,9 @@ class Settings:
     channel_rate_per_second: float = 0.0
     metrics_port: int = 0
     import_max_bytes: int = 100 * 1024 * 1024
+    # secrets at rest
+    secret_keys: str = ""
+    secret_key_file: str = ""
 
     @property
     def async_database_url(self) -> str:
