@@ -15,9 +15,9 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def keep_keyring():
     """The keyring is process-wide: give the app's back after tests that change it."""
-    saved = secrets._keyring
+    saved = secrets._keyring, secrets._settings
     yield
-    secrets._keyring = saved
+    secrets._keyring, secrets._settings = saved
 CHANNEL = {"id": "crm_sms", "type": "sms", "provider": "sandbox",
            "config": {"password": "hunter2-very-secret", "host": "smsc.example"}}
 
@@ -60,14 +60,15 @@ def test_cli_rotate_with_a_key_file(tmp_path):
     r = runner.invoke(cli, ["spaces", "create", "rot", "--json"], env=env)
     space = json.loads(r.output.strip().splitlines()[-1])
     key_file = tmp_path / "onecast-secret.key"
-    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert not key_file.exists()  # made when a secret is first stored, not before
     import asyncio
 
     from onecast.kit.db import Database
     from onecast.channels.models import Channel
+    from onecast.config import Settings
 
     async def add_and_read(read_only: bool = False):
-        secrets.configure(secrets.read_key_file(key_file, create=False))
+        secrets.configure_from(Settings(database_url=url))
         db = Database(url.replace("sqlite://", "sqlite+aiosqlite://"))
         try:
             if not read_only:
@@ -82,6 +83,7 @@ def test_cli_rotate_with_a_key_file(tmp_path):
             await db.dispose()
 
     before_raw, _ = asyncio.run(add_and_read())
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
     r = runner.invoke(cli, ["secrets", "rotate", "--new-key"], env=env)
     assert r.exit_code == 0, r.output
     assert json.loads(r.output.strip().splitlines()[-1])["channels.config"] == 1

@@ -14,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 
 PREFIX = "enc:v1:"
 _keyring: MultiFernet | None = None
+_settings: Any = None  # where to find or make the key file when a secret is first needed
 
 
 class SecretKeyMissing(RuntimeError):
@@ -21,7 +22,8 @@ class SecretKeyMissing(RuntimeError):
 
 
 def configure(keys: list[str]) -> None:
-    global _keyring
+    global _keyring, _settings
+    _settings = None
     try:
         _keyring = MultiFernet([Fernet(key.strip().encode()) for key in keys if key.strip()])
     except (ValueError, TypeError):
@@ -46,7 +48,6 @@ def read_key_file(path: Path, *, create: bool) -> list[str]:
     if not path.exists():
         if not create:
             return []
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(generate_key() + "\n")
@@ -55,16 +56,20 @@ def read_key_file(path: Path, *, create: bool) -> list[str]:
 
 def configure_from(settings: Any) -> None:
     """Keys from ONECAST_SECRET_KEYS (comma separated, first encrypts) or the key file, which is
-    created with a new key when there is none (so `make run` needs no setup)."""
+    made with a new key when a secret is first stored (so `make run` needs no setup)."""
+    global _keyring, _settings
     keys = [k for k in settings.secret_keys.split(",") if k.strip()] if settings.secret_keys else []
-    configure(keys or read_key_file(key_file_for(settings), create=True))
+    if keys:
+        configure(keys)
+    else:
+        _keyring, _settings = None, settings
 
 
 def _ring() -> MultiFernet:
     if _keyring is None:
         from onecast.config import Settings
 
-        configure_from(Settings.from_env())
+        configure(read_key_file(key_file_for(_settings or Settings.from_env()), create=True))
     return _keyring
 
 
