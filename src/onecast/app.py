@@ -8,25 +8,30 @@ from fastapi import FastAPI
 
 from onecast.config import Settings
 from onecast.kit.auth import KeyCache
+from onecast.kit.ratelimit import BucketMap
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import IdempotencyMiddleware
 from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
 from onecast.kit.plugins import load
+from onecast.kit.secrets import configure_from as configure_secrets
 from onecast.logging import configure_logging
+from onecast.observability.middleware import RequestContextMiddleware
 from onecast.routers import ROUTER_MODULES
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_json)
+    configure_secrets(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db = Database(settings.async_database_url)
         app.state.db = db
         app.state.key_cache = KeyCache()
+        app.state.key_buckets = BucketMap()
         app.state.settings = settings
         worker_task = None
         worker = None
@@ -56,10 +61,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     install_openapi(app, settings.batch_max_items)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
-                       limits={"/messages/batch": settings.batch_max_bytes,
+                       limits={r"/messages/batch$": settings.batch_max_bytes,
+                               r"/profiles/import/[^/]+/upload$": settings.import_max_bytes,
                                # uploads: the file as base64 JSON is 4/3 its size, plus the envelope
-                               "/content": settings.content_max_bytes * 4 // 3 + 65536,
-                               "/upload": settings.content_max_bytes + 65536})
+                               r"/content$": settings.content_max_bytes * 4 // 3 + 65536,
+                               r"/upload$": settings.content_max_bytes + 65536})
+    app.add_middleware(RequestContextMiddleware)
 
     for module in ROUTER_MODULES:
         app.include_router(load(f"{module}:router"))

@@ -6,9 +6,11 @@ it returns when `stop` is set.
 CHORES: "module:function" with `async def chore(db, settings) -> None`; run every few minutes.
 """
 SERVICES: list[str] = [
+    "onecast.profiles.imports.tasks:run",
 ]
 
 CHORES: list[str] = [
     "onecast.kit.idempotency:purge_expired_chore",
     "onecast.content.tasks:purge_expired_chore",
+    "onecast.retention.service:chore",
 ]

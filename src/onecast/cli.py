@@ -10,12 +10,18 @@ import typer
 from rich.console import Console
 
 from onecast.config import Settings
+from onecast.kit.secrets_cli import secrets_app
+from onecast.messages.batch_cli import send_batch
+from onecast.profiles.imports.cli import profiles_app
 
 app = typer.Typer(help="Onecast: self-hosted omnichannel messaging.", no_args_is_help=True)
 spaces_app = typer.Typer(help="API spaces (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(spaces_app, name="spaces")
 app.add_typer(keys_app, name="keys")
+app.add_typer(profiles_app, name="profiles")
+app.add_typer(secrets_app, name="secrets")
+app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 
 HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
@@ -25,7 +31,10 @@ PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST
 def _settings(host: str | None = None, port: int | None = None) -> Settings:
     import dataclasses
 
+    from onecast.kit.secrets import configure_from
+
     settings = Settings.from_env()
+    configure_from(settings)  # every command may read or write encrypted columns
     return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
 
 
@@ -103,6 +112,13 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runner.stop)
         console.print(f"Onecast worker {runner.name} on {settings.database_url}")
+        if settings.metrics_port:
+            from prometheus_client import start_http_server
+
+            from onecast.observability.metrics import REGISTRY
+
+            start_http_server(settings.metrics_port, addr=settings.host, registry=REGISTRY)
+            console.print(f"Metrics on http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runner.run()
         finally:

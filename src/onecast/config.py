@@ -54,6 +54,15 @@ class Settings:
     content_s3_bucket: str = ""
     content_s3_endpoint_url: str = ""
     content_s3_region: str = ""
+    # limits and observability
+    key_rate_per_second: float = 0.0
+    key_rate_burst: float = 0.0
+    channel_rate_per_second: float = 0.0
+    metrics_port: int = 0
+    import_max_bytes: int = 100 * 1024 * 1024
+    # secrets at rest
+    secret_keys: str = ""
+    secret_key_file: str = ""
 
     @property
     def async_database_url(self) -> str:

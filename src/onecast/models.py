@@ -1,4 +1,5 @@
 """Import every domain's tables so metadata (and Alembic) sees the whole schema."""
+from onecast.billing.models import BillingAccount, LedgerEntry  # noqa: F401
 from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
@@ -6,7 +7,10 @@ from onecast.devices.models import PushDevice  # noqa: F401
 from onecast.kit.db import Base
 from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401
 from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401
+from onecast.profiles.audiences.models import Audience  # noqa: F401
+from onecast.profiles.imports.models import ProfileImport, ProfileImportRow  # noqa: F401
 from onecast.profiles.models import Profile  # noqa: F401
+from onecast.retention.models import RetentionPolicy  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 from onecast.templates.models import Template, TemplateApproval  # noqa: F401
 from onecast.links.models import ShortLink  # noqa: F401

@@ -2,6 +2,9 @@
 Order matters only where paths overlap: fixed paths before parametrised ones."""
 ROUTER_MODULES = [
     "onecast.spaces.endpoints",
+    "onecast.profiles.imports.endpoints",
+    "onecast.profiles.exports.endpoints",
+    "onecast.profiles.audiences.endpoints",
     "onecast.profiles.endpoints",
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
@@ -10,4 +13,7 @@ ROUTER_MODULES = [
     "onecast.content.endpoints",
     "onecast.links.endpoints",
     "onecast.devices.endpoints",
+    "onecast.observability.endpoints",
+    "onecast.billing.endpoints",
+    "onecast.retention.endpoints",
 ]

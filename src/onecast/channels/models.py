@@ -6,7 +6,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
-from onecast.kit.db import Base, JSONDoc, UTCDateTime
+from onecast.kit.db import Base, UTCDateTime
+from onecast.kit.secrets import EncryptedJSON
 
 
 class Channel(Base):
@@ -19,7 +20,7 @@ class Channel(Base):
     type: Mapped[str] = mapped_column(String(40))
     provider: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200), default="")
-    config: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    config: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # credentials inside
     enabled: Mapped[bool] = mapped_column(default=True)
     revision: Mapped[int] = mapped_column(default=1)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

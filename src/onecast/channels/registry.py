@@ -7,6 +7,7 @@ from typing import Any
 from onecast.channels.base import Provider
 from onecast.channels.builtin import PROVIDERS
 from onecast.kit.plugins import load
+from onecast.kit.ratelimit import BucketMap
 
 ProviderFactory = Callable[[dict[str, Any], Any], Provider]
 _FACTORIES: dict[str, ProviderFactory] = {}
@@ -40,6 +41,7 @@ class ProviderPool:
     def __init__(self, db: Any) -> None:
         self.db = db
         self._instances: dict[tuple[str, int], Provider] = {}
+        self.throttle = BucketMap()  # per-channel send rate, see delivery.throttle
 
     def get(self, provider: str, key: tuple[str, int], config: dict[str, Any]) -> Provider:
         _load_builtin()

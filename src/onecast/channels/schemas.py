@@ -1,10 +1,24 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
 
 CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
+
+
+def _common_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Keys every provider honours; the provider checks its own."""
+    rate = config.get("rateLimitPerSecond")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 100_000):
+        raise ValueError("config.rateLimitPerSecond must be a number above 0 and at most 100000")
+    return config
+
+
+ChannelConfig = Annotated[dict[str, Any], AfterValidator(_common_config),
+                          Field(default_factory=dict, description="Provider settings; `rateLimitPerSecond` "
+                                "caps sends on this channel (any provider)")]
 
 
 class ChannelIn(BaseModel):
@@ -14,7 +28,7 @@ class ChannelIn(BaseModel):
                                                  "nativePush, appMessaging, rcs or custom")
     provider: str = Field(max_length=40, description="The implementation, e.g. `sandbox`")
     name: str = Field(default="", max_length=200)
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: ChannelConfig
     enabled: bool = True
 
 
@@ -23,7 +37,7 @@ class ChannelUpdate(BaseModel):
     type: str = Field(max_length=40)
     provider: str = Field(max_length=40)
     name: str = Field(default="", max_length=200)
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: ChannelConfig
     enabled: bool = True
 
 

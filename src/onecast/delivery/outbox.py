@@ -24,3 +24,12 @@ async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN00
             job.available_at = now + timedelta(seconds=lease_seconds)
             job.lease_owner = owner
         return [job.id for job in jobs]
+
+
+async def postpone(db, job_id: int, owner: str, seconds: float) -> None:  # noqa: ANN001
+    """Hand a claimed job back, due in `seconds`, without counting an attempt."""
+    async with db.transaction() as session:
+        job = await session.get(OutboxJob, job_id, with_for_update=True)
+        if job is not None and job.lease_owner == owner:
+            job.available_at = utcnow() + timedelta(seconds=seconds)
+            job.lease_owner = None

@@ -9,11 +9,14 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
+from onecast.billing.service import debit_send
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
+from onecast.delivery import outbox
 from onecast.delivery.backoff import retry_delay
 from onecast.delivery.models import OutboxJob
+from onecast.delivery.throttle import channel_rate, wait_for_slot
 from onecast.kit.clock import utcnow
 from onecast.messages.models import Message
 from onecast.messages.render import channel_text
@@ -63,6 +66,11 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner
     if not deliverable or expired:
         await _close_undeliverable(db, job_id, owner)
         return
+    postpone = await wait_for_slot(pool.throttle, tuple(entry["key"]),
+                                   channel_rate(config, settings.channel_rate_per_second))
+    if postpone:
+        await outbox.postpone(db, job_id, owner, postpone)
+        return
     provider = pool.get(entry["provider"], tuple(entry["key"]), config)
     try:
         result = await asyncio.wait_for(provider.send(outbound), SEND_TIMEOUT)
@@ -104,6 +112,7 @@ async def record_outcome(db, settings: Settings, job_id: int, owner: str, outbou
         job.attempts += 1
         if result.ok:
             _sent(session, message, entry, result)
+            await debit_send(session, message, entry)
             await session.delete(job)
             for reply in result.replies:
                 await receive_inbound(session, message.space_id, "provider:" + entry["provider"], InboundIn.model_validate({

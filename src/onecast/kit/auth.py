@@ -5,6 +5,7 @@ cannot learn what exists elsewhere.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Annotated
@@ -91,8 +92,26 @@ async def authenticated(
     principal = await lookup_key(request, credentials.credentials)
     if principal is None:
         raise _unauthorized("Invalid or revoked API key")
+    enforce_key_rate(request, principal)
     request.state.principal = principal
     return principal
+
+
+def enforce_key_rate(request: Request, principal: Principal) -> None:
+    """429 with Retry-After when the key is over ONECAST_KEY_RATE_PER_SECOND (0: no limit).
+    Every way of authenticating with an API key must call this."""
+    settings = request.app.state.settings
+    if settings.key_rate_per_second <= 0:
+        return
+    wait = request.app.state.key_buckets.take(principal.key_id, settings.key_rate_per_second,
+                                              settings.key_rate_burst or settings.key_rate_per_second)
+    if wait > 0:
+        from onecast.observability.metrics import RATE_LIMITED
+
+        RATE_LIMITED.inc()
+        raise Problem(429, "TooManyRequests",
+                      f"This API key is limited to {settings.key_rate_per_second:g} requests a second",
+                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
 async def space_principal(

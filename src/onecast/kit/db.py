@@ -6,7 +6,7 @@ transactions read, then one loses its update when it tries to write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -96,11 +96,15 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back on any error."""
         if self._write_lock is None:
-            async with self.sessionmaker() as session, session.begin():
-                yield session
+            async with self.sessionmaker() as session:
+                async with session.begin():
+                    yield session
+                _run_after_commit(session)
             return
-        async with self._write_lock, self.sessionmaker() as session, session.begin():
-            yield session
+        async with self._write_lock, self.sessionmaker() as session:
+            async with session.begin():
+                yield session
+        _run_after_commit(session)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -112,3 +116,14 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the transaction of `session` has committed (never on rollback):
+    for side effects such as metrics that must not count work that was undone."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session: AsyncSession) -> None:
+    for callback in session.info.pop("after_commit", ()):
+        callback()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,11 +25,12 @@ class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, default_limit: int, limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.limits = limits or {}
+        self._patterns = [(re.compile(pattern), limit) for pattern, limit in (limits or {}).items()]
 
     def limit_for(self, path: str) -> int:
-        for suffix, limit in self.limits.items():
-            if path.endswith(suffix):
+        """`limits` maps path patterns (regular expressions) to limits; the first match wins."""
+        for pattern, limit in self._patterns:
+            if pattern.search(path):
                 return limit
         return self.default_limit
 

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.billing.service import check_credit
 from onecast.channels.service import enabled_channels, resolve
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
+from onecast.kit.db import after_commit
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.ids import new_id
 from onecast.messages import render
@@ -18,6 +21,7 @@ from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.plan import build_plan
 from onecast.messages.schemas import MessageIn
 from onecast.messages.status import apply_status, move_forward
+from onecast.observability.metrics import ACCEPTED
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
 from onecast.spaces.models import ApiSpace
@@ -103,7 +107,9 @@ async def send_many(session: AsyncSession, principal: Principal, items: list[Mes
                                        f"[{index}]." if indexed else ""))
         if index % 500 == 499:
             await session.flush()
+    await check_credit(session, principal.space_id, messages)
     await session.flush()
+    after_commit(session, partial(ACCEPTED.inc, len(messages)))
     return messages
 
 

@@ -3,14 +3,17 @@ clients subscribe to it, written as an event in the same transaction."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onecast.kit.clock import iso, utcnow
+from onecast.kit.clock import as_utc, iso, utcnow
+from onecast.kit.db import after_commit
 from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.messages.models import Message, MessageStatusEvent
+from onecast.observability.metrics import ACCEPT_TO_SENT, STATUS
 
 PROGRESS = {"processing": 0, "retrying": 1, "sent": 2, "delivered": 3, "read": 4}
 FINAL = {"failed", "expired", "filtered"}
@@ -53,6 +56,12 @@ def event_payload(message: Message, status: str, channel: str | None, details: d
     return payload
 
 
+def count_status(direction: str, status: str, created_on: datetime | None, at: datetime) -> None:
+    STATUS.labels(status, direction).inc()
+    if status == "sent" and created_on is not None:
+        ACCEPT_TO_SENT.observe(max(0.0, (as_utc(at) - as_utc(created_on)).total_seconds()))
+
+
 def apply_status(session: AsyncSession, message: Message, status: str, *, channel: str | None = None,
                  details: dict[str, Any] | None = None, at: datetime | None = None) -> bool:
     """Move the message to `status` if that is forward; False (and nothing written) otherwise."""
@@ -70,6 +79,7 @@ def apply_status(session: AsyncSession, message: Message, status: str, *, channe
                               **({"reason": details["reason"]} if "reason" in details else {})}
     session.add(MessageStatusEvent(message_id=message.id, status=status, channel=channel, details=details,
                                    timestamp=at))
+    after_commit(session, partial(count_status, message.direction, status, message.created_on, at))
     if status in EVENT_NAMES and message.direction == "outbound":
         record_event(session, message.space_id, f"message.{status}", message.id,
                      event_payload(message, status, channel, details, at), message.revision)

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from onecast.kit.errors import Problem, invalid
 from onecast.profiles.documents import CHANNEL_RE, text_problem
@@ -76,6 +77,15 @@ def check_field(name: str) -> str:
                           "_createdOn, _updatedOn, _createdBy, _updatedBy and _optIns.<channel>",
                           "InvalidQueryField")
     return name
+
+
+def parse_query_string(query: str, field: str = "query") -> list[Condition]:
+    """A saved or posted query (`name=Ann&age=>30`), as GET /profiles takes it in its URL."""
+    try:
+        items = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=MAX_CONDITIONS * 2)
+    except ValueError as exc:
+        raise invalid(field, f"is not a query string: {exc}", "InvalidQuery") from None
+    return parse_query(items)
 
 
 def parse_query(items: Iterable[tuple[str, str]], reserved: Collection[str] = ()) -> list[Condition]:

@@ -10,6 +10,7 @@ class SpaceIn(BaseModel):
 
 class SpaceOut(BaseModel):
     id: str
+    accountId: str
     name: str
     createdOn: str
     updatedOn: str

@@ -11,7 +11,7 @@ from onecast.spaces.models import Account, ApiKey, ApiSpace
 
 
 def space_view(space: ApiSpace) -> dict:
-    return {"id": space.id, "name": space.name, "createdOn": iso(space.created_on),
+    return {"id": space.id, "accountId": space.account_id, "name": space.name, "createdOn": iso(space.created_on),
             "updatedOn": iso(space.updated_on)}
 
 

@@ -1,0 +1,1 @@
+"""Audiences: saved profile queries, whose members are computed when asked for."""

@@ -1,0 +1,94 @@
+"""Records of an uploaded file, read incrementally: CSV (header row; `a.b` columns become nested
+fields) or JSON (an array of objects, or one object per line)."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read (not one bad record)."""
+
+
+Record = tuple[int, dict[str, Any] | None, str | None]  # (line, fields, why the record is bad)
+
+
+def _nest(flat: dict[str, str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in flat.items():
+        if value == "" or key is None:
+            continue  # an empty cell means "no value", not an empty string
+        parts = key.split(".")
+        target = doc
+        for part in parts[:-1]:
+            target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
+        target[parts[-1]] = value
+    return doc
+
+
+def csv_records(raw: IO[bytes]) -> Iterator[Record]:
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    try:
+        reader = csv.DictReader(text)
+        header = reader.fieldnames
+        if not header or any(not (name or "").strip() for name in header):
+            raise FileProblem("the first line must be a header naming every column")
+        if len(set(header)) != len(header):
+            raise FileProblem("the header names a column twice")
+        for row in reader:
+            if None in row:
+                yield reader.line_num, None, "has more cells than the header"
+                continue
+            yield reader.line_num, _nest({k.strip(): v for k, v in row.items() if v is not None}), None
+    except UnicodeDecodeError:
+        raise FileProblem("the file is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise FileProblem(f"not valid CSV: {exc}") from None
+    finally:
+        text.detach()
+
+
+def json_records(raw: IO[bytes]) -> Iterator[Record]:
+    """A JSON array is parsed whole; anything else is read as JSON Lines (one object per line)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    head = raw.read(1)
+    while head in (b" ", b"\n", b"\r", b"\t"):
+        head = raw.read(1)
+    try:
+        if head == b"[":
+            items = json.loads(decoder.decode(b"[" + raw.read(), final=True))
+            for index, item in enumerate(items, start=1):
+                yield (index, item, None) if isinstance(item, dict) else (index, None, "is not a JSON object")
+            return
+        pending = decoder.decode(head)
+        for number, line in enumerate(_lines(raw, decoder, pending), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError as exc:
+                yield number, None, f"is not valid JSON: {exc.msg}"
+                continue
+            yield (number, item, None) if isinstance(item, dict) else (number, None, "is not a JSON object")
+    except UnicodeDecodeError:
+        raise FileProblem("the file is not UTF-8 text") from None
+    except ValueError as exc:
+        raise FileProblem(f"not valid JSON: {exc}") from None
+
+
+def _lines(raw: IO[bytes], decoder: codecs.IncrementalDecoder, pending: str) -> Iterator[str]:
+    while chunk := raw.read(64 * 1024):
+        pending += decoder.decode(chunk)
+        *complete, pending = pending.split("\n")
+        yield from complete
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def records(fmt: str, raw: IO[bytes]) -> Iterator[Record]:
+    return csv_records(raw) if fmt == "csv" else json_records(raw)
