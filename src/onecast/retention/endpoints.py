@@ -19,7 +19,6 @@ class RetentionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     messagesDays: int | None = Days
     eventsDays: int | None = Days
-    contentDays: int | None = Days
     mode: Literal["delete", "anonymise"] = Field(
         default="delete", description="What happens to old messages: `delete`, or `anonymise` (content, addresses "
                                        "and profile link removed; channel, status and times kept)")

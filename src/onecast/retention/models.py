@@ -16,7 +16,6 @@ class RetentionPolicy(Base):
     space_id: Mapped[str] = mapped_column(ForeignKey("api_spaces.id"), primary_key=True)
     messages_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     events_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    content_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     mode: Mapped[str] = mapped_column(String(10), default="delete")  # delete | anonymise
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,15 +17,15 @@ from onecast.retention.models import RetentionPolicy
 log = structlog.get_logger("onecast.retention")
 BATCH = 1000
 IN_FLIGHT = ("processing", "retrying")
-PERIODS = {"messages": "messages_days", "events": "events_days", "content": "content_days"}
+PERIODS = {"messages": "messages_days", "events": "events_days"}
 
 
 def view(space_id: str, policy: RetentionPolicy | None) -> dict[str, Any]:
     if policy is None:
-        return {"apiSpaceId": space_id, "messagesDays": None, "eventsDays": None, "contentDays": None,
+        return {"apiSpaceId": space_id, "messagesDays": None, "eventsDays": None,
                 "mode": "delete", "updatedOn": None, "lastRunOn": None}
     return {"apiSpaceId": space_id, "messagesDays": policy.messages_days, "eventsDays": policy.events_days,
-            "contentDays": policy.content_days, "mode": policy.mode, "updatedOn": iso(policy.updated_on),
+            "mode": policy.mode, "updatedOn": iso(policy.updated_on),
             "lastRunOn": iso(policy.last_run_on) if policy.last_run_on else None}
 
 
@@ -35,7 +35,7 @@ async def put(session: AsyncSession, space_id: str, body: dict[str, Any]) -> Ret
         policy = RetentionPolicy(space_id=space_id, revision=0)
         session.add(policy)
     policy.messages_days, policy.events_days = body["messagesDays"], body["eventsDays"]
-    policy.content_days, policy.mode = body["contentDays"], body["mode"]
+    policy.mode = body["mode"]
     policy.revision += 1
     policy.updated_on = utcnow()
     return policy

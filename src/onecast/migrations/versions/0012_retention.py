@@ -21,7 +21,6 @@ def upgrade() -> None:
     sa.Column('space_id', sa.String(length=36), nullable=False),
     sa.Column('messages_days', sa.Integer(), nullable=True),
     sa.Column('events_days', sa.Integer(), nullable=True),
-    sa.Column('content_days', sa.Integer(), nullable=True),
     sa.Column('mode', sa.String(length=10), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('updated_on', onecast.kit.db.UTCDateTime(timezone=True), nullable=False),
