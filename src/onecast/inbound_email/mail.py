@@ -110,6 +110,11 @@ def _content(part: EmailMessage) -> str | bytes:
         return payload.decode("utf-8", errors="replace") if part.get_content_maintype() == "text" else payload
 
 
+def _lines(content: str | bytes | None) -> str | None:
+    """Text with plain newlines (the wire has CRLF)."""
+    return content.replace("\r\n", "\n") if isinstance(content, str) else None
+
+
 def parse_mail(raw: bytes) -> ReceivedMail:
     message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
     text_part = message.get_body(preferencelist=("plain",))
@@ -126,5 +131,5 @@ def parse_mail(raw: bytes) -> ReceivedMail:
     return ReceivedMail(
         from_address=_from_address(message), subject=_header(message, "Subject"),
         message_id=_header(message, "Message-ID"),
-        text=text if isinstance(text, str) else None, html=html if isinstance(html, str) else None,
+        text=_lines(text), html=_lines(html),
         references=tuple(dict.fromkeys(ids)), attachments=tuple(attachments))

@@ -59,7 +59,7 @@ async def _to_inbox(session: AsyncSession, route: InboxRoute, mail: ReceivedMail
     inbound = InboundIn.model_validate({
         "channel": route.channel, "from": {"email": sender[:320]}, "to": {"email": route.address},
         "title": _one_line(mail.subject, 1000) if mail.subject else None,
-        "body": mail.readable_text.replace("\r\n", "\n")[:MAX_BODY],
+        "body": mail.readable_text[:MAX_BODY],
         "messageParts": parts[:MAX_PARTS] or None,
         "channelData": {k: v for k, v in channel_data.items() if v is not None},
         "correlation": await _correlation(session, route.space_id, mail.references),
@@ -68,7 +68,7 @@ async def _to_inbox(session: AsyncSession, route: InboxRoute, mail: ReceivedMail
 
 
 def sms_text(settings: dict[str, Any], mail: ReceivedMail) -> str:
-    body = mail.readable_text.replace("\r\n", "\n")
+    body = mail.readable_text
     marker = settings.get("endMarker")
     if marker and marker in body:
         body = body.split(marker, 1)[0]

@@ -1,0 +1,117 @@
+"""Mail sent with smtplib to the inbound listener becomes an inbound message on the profile
+with the sender's address."""
+import base64
+import smtplib
+
+import pytest
+from sqlalchemy import func, select
+
+from onecast.messages.models import Message
+from tests.inbound_email.conftest import mail
+
+
+async def inbox(space, suffix: str = "support") -> str:
+    """A sandbox e-mail channel whose address receives mail (addresses are global: make it unique)."""
+    address = f"{suffix}-{space.space_id[:8]}@onecast.test"
+    r = await space.post("/channels", json={"id": "email", "type": "email", "provider": "sandbox",
+                                           "config": {"fromAddress": address}})
+    assert r.status_code == 201, r.text
+    return address
+
+
+async def inbound_of(app, space) -> list[Message]:
+    async with app.state.db.read() as session:
+        return list((await session.execute(select(Message).where(
+            Message.space_id == space.space_id, Message.direction == "inbound"))).scalars())
+
+
+async def inbound_count(app) -> int:
+    async with app.state.db.read() as session:
+        return (await session.execute(select(func.count()).select_from(Message)
+                                      .where(Message.direction == "inbound"))).scalar_one()
+
+
+async def test_mail_becomes_an_inbound_message_on_the_senders_profile(app, space, mailer):
+    address = await inbox(space)
+    await space.post("/profiles", json={"id": "ann", "email": "ann@example.com"})
+    message = mail("Ann <ann@example.com>", address, "Where is my order?", text="Order 42, please.",
+                   html="<p>Order <b>42</b>, please.</p>")
+    message.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="photo.png")
+    refused = await mailer.send(message)
+    assert refused == {}
+
+    history = (await space.get("/profiles/ann/messages")).json()
+    assert len(history) == 1 and history[0]["direction"] == "inbound"
+    assert history[0]["channelId"] == "email"
+    assert history[0]["message"]["title"] == "Where is my order?"
+    assert history[0]["message"]["body"].strip() == "Order 42, please."
+    (stored,) = await inbound_of(app, space)
+    assert stored.id == history[0]["messageId"] and stored.profile_id == "ann"
+    assert stored.request["from"] == {"email": "ann@example.com"}
+    assert stored.request["to"] == {"email": address}
+    parts = stored.request["messageParts"]
+    assert parts[0] == {"type": "text/html", "data": "<p>Order <b>42</b>, please.</p>\n"}
+    assert parts[1]["type"] == "image/png" and parts[1]["name"] == "photo.png"
+    assert base64.b64decode(parts[1]["data"]) == b"\x89PNG fake"
+    assert stored.request["channelData"] == {"envelopeFrom": "ann@example.com"}
+
+
+async def test_reply_is_correlated_to_the_message_it_answers(app, space, mailer, deliver):
+    address = await inbox(space)
+    r = await space.post("/messages", json={"to": {"email": "bob@example.com"}, "title": "Hello",
+                                           "body": "Hi Bob", "rules": ["email"], "metadata": {"campaign": "c1"}})
+    mid = r.json()["messageId"]
+    await deliver(space)
+    await mailer.send(mail("bob@example.com", address, "Re: Hello", text="Thanks!",
+                           In_Reply_To=f"<{mid}@onecast.test>", References=f"<other@x.test> <{mid}@onecast.test>"))
+    (reply,) = await inbound_of(app, space)
+    assert reply.request["correlation"] == {"messageId": mid, "metadata": {"campaign": "c1"}}
+    assert reply.body.strip() == "Thanks!"
+
+
+async def test_html_only_mail_gets_a_text_body(app, space, mailer):
+    address = await inbox(space)
+    await mailer.send(mail("carol@example.com", address, None,
+                           html="<html><head><style>p{}</style></head><body><p>Line one</p><p>Line &amp; two</p>"
+                                "</body></html>"))
+    (got,) = await inbound_of(app, space)
+    assert got.body == "Line one\n\nLine & two" and got.title is None
+
+
+async def test_unknown_recipients_are_refused_at_rcpt(app, space, mailer):
+    await inbox(space)
+    before = await inbound_count(app)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        await mailer.send(mail("eve@example.com", "nobody@onecast.test", "hi", text="x"))
+    code, text = refused.value.recipients["nobody@onecast.test"]
+    assert code == 550 and b"No such mailbox" in text
+    assert await inbound_count(app) == before
+
+
+async def test_disabled_channels_and_deleted_spaces_receive_nothing(app, space, mailer):
+    address = await inbox(space)
+    r = await space.put("/channels/email", json={"type": "email", "provider": "sandbox", "enabled": False,
+                                                "config": {"fromAddress": address}})
+    assert r.status_code == 200
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        await mailer.send(mail("eve@example.com", address, "hi", text="x"))
+
+
+async def test_one_mail_to_two_spaces_lands_in_both(app, space, other_space, mailer):
+    first, second = await inbox(space, "sales"), await inbox(other_space, "sales")
+    await mailer.send(mail("dan@example.com", f"{first}, {second}", "both", text="hello both"))
+    for each in (space, other_space):
+        (got,) = await inbound_of(app, each)
+        assert got.body.strip() == "hello both"
+
+
+async def test_inbound_addresses_and_the_email_smtp_channel(space, mailer):
+    alias = f"help-{space.space_id[:8]}@onecast.test"
+    r = await space.post("/channels", json={"id": "mail", "type": "email", "provider": "email_smtp", "config": {
+        "host": "127.0.0.1", "port": 25, "security": "none", "fromAddress": f"noreply-{space.space_id[:8]}@x.test",
+        "inboundAddresses": [alias.upper()]}})
+    assert r.status_code == 201, r.text
+    await space.post("/profiles", json={"id": "erin", "email": "erin@example.com"})
+    await mailer.send(mail("erin@example.com", alias, "via alias", text="found me"))
+    history = (await space.get("/profiles/erin/messages")).json()
+    assert [(h["channelId"], h["message"]["body"].strip()) for h in history] == [("mail", "found me")]
