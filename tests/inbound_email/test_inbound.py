@@ -115,3 +115,40 @@ async def test_inbound_addresses_and_the_email_smtp_channel(space, mailer):
     await mailer.send(mail("erin@example.com", alias, "via alias", text="found me"))
     history = (await space.get("/profiles/erin/messages")).json()
     assert [(h["channelId"], h["message"]["body"].strip()) for h in history] == [("mail", "found me")]
+
+
+async def test_listener_offers_starttls_and_takes_odd_mail(app, settings, space, tmp_path):
+    import asyncio
+    import dataclasses
+    import ssl
+
+    from onecast.inbound_email.listener import run, start_listener
+    from tests.peers.smtp_server import free_port
+    from tests.peers.tls import self_signed
+
+    stop = asyncio.Event()
+    stop.set()
+    await asyncio.wait_for(run(app.state.db, settings, stop), 5)  # off by default: returns at once
+
+    cert = self_signed(tmp_path)
+    listening = dataclasses.replace(settings, inbound_smtp_enabled=True, inbound_smtp_port=free_port(),
+                                    inbound_smtp_tls_cert=str(cert.cert_file), inbound_smtp_tls_key=str(cert.key_file))
+    server = await start_listener(app.state.db, listening)
+    address = await inbox(space)
+    raw = (f"From: =?utf-8?q?Fr=C3=A9d?= <fred@example.com>\r\nTo: {address}\r\nSubject: =?bogus?q?x?=\r\n"
+           "Content-Type: text/plain; charset=x-unknown\r\n\r\nbonjour \xe9t\xe9\r\n").encode("latin-1")
+
+    def send() -> bool:
+        with smtplib.SMTP("127.0.0.1", listening.inbound_smtp_port, timeout=10) as client:
+            client.starttls(context=ssl.create_default_context(cadata=cert.cert_pem))
+            client.sendmail("fred@example.com", [address], raw)
+            return client.sock.version() is not None
+
+    try:
+        assert await asyncio.to_thread(send)
+    finally:
+        server.close()
+        await server.wait_closed()
+    (got,) = await inbound_of(app, space)
+    assert got.request["from"] == {"email": "fred@example.com"}
+    assert got.body.startswith("bonjour")

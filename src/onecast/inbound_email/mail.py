@@ -25,7 +25,7 @@ class ReceivedPart:
         part: dict[str, object] = {"type": self.content_type, "size": len(self.content),
                                    "data": base64.b64encode(self.content).decode("ascii")}
         if self.filename:
-            part["name"] = self.filename
+            part["name"] = " ".join(self.filename.split())[:255]
         return part
 
 

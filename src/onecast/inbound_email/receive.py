@@ -56,15 +56,24 @@ async def _to_inbox(session: AsyncSession, route: InboxRoute, mail: ReceivedMail
     parts += [attachment.as_message_part() for attachment in mail.attachments]
     channel_data = {"messageId": mail.message_id, "envelopeFrom": envelope_sender or None,
                     "attachmentsDropped": max(0, len(parts) - MAX_PARTS) or None}
-    inbound = InboundIn.model_validate({
+    try:
+        inbound = _inbound(route, mail, sender, parts, channel_data,
+                           await _correlation(session, route.space_id, mail.references))
+    except ValidationError as exc:
+        raise Refused(f"550 5.6.0 The mail cannot be stored: {exc.errors()[0]['msg']}") from None
+    await receive_inbound(session, route.space_id, ACTOR, inbound)
+
+
+def _inbound(route: InboxRoute, mail: ReceivedMail, sender: str, parts: list[dict[str, Any]],
+             channel_data: dict[str, Any], correlation: dict[str, str] | None) -> InboundIn:
+    return InboundIn.model_validate({
         "channel": route.channel, "from": {"email": sender[:320]}, "to": {"email": route.address},
         "title": _one_line(mail.subject, 1000) if mail.subject else None,
         "body": mail.readable_text[:MAX_BODY],
         "messageParts": parts[:MAX_PARTS] or None,
         "channelData": {k: v for k, v in channel_data.items() if v is not None},
-        "correlation": await _correlation(session, route.space_id, mail.references),
+        "correlation": correlation,
     })
-    await receive_inbound(session, route.space_id, ACTOR, inbound)
 
 
 def sms_text(settings: dict[str, Any], mail: ReceivedMail) -> str:

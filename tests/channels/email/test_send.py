@@ -2,6 +2,8 @@
 asserting on what the server received."""
 import base64
 
+import pytest
+
 from tests.channels.email.conftest import email_channel
 
 
@@ -181,13 +183,21 @@ async def test_5xx_fails_permanently_and_falls_back_to_the_next_rule(space, deli
     assert [s["channel"] for s in sms] == ["sms"]
 
 
-async def test_starttls_with_auth_and_a_self_signed_certificate(space, deliver, smtp_peer, cert):
+@pytest.mark.parametrize("password", ["s3cret", "wrong"])
+async def test_starttls_with_auth_and_a_self_signed_certificate(space, deliver, smtp_peer, cert, password):
     peer = smtp_peer(cert=cert, mode="starttls", users={"mailer": "s3cret"})
-    await email_channel(space, peer, security="starttls", username="mailer", password="s3cret",
+    await email_channel(space, peer, security="starttls", username="mailer", password=password,
                         caCertificate=cert.cert_pem)
     mid = await send(space, body="secret stuff")
     await deliver(space)
-    assert (await message(space, mid))["status"] == "sent"
+    got = await message(space, mid)
+    if password == "wrong":  # refused at AUTH: permanent, no retry, nothing sent
+        assert got["status"] == "failed" and got["attempts"] == 1
+        details = got["statusHistory"][-1]["details"]
+        assert details["reason"] == "SmtpAuthFailed" and details["smtpCode"] == 535
+        assert peer.received == []
+        return
+    assert got["status"] == "sent"
     (received,) = peer.received
     assert received.tls is True and received.login == "mailer"
 
@@ -209,19 +219,6 @@ async def test_an_untrusted_certificate_fails_permanently(space, deliver, smtp_p
     got = await message(space, mid)
     assert got["status"] == "failed" and got["attempts"] == 1
     assert got["statusHistory"][-1]["details"]["reason"] == "SmtpTlsFailed"
-    assert peer.received == []
-
-
-async def test_wrong_password_fails_permanently(space, deliver, smtp_peer, cert):
-    peer = smtp_peer(cert=cert, mode="starttls", users={"mailer": "s3cret"})
-    await email_channel(space, peer, security="starttls", username="mailer", password="wrong",
-                        caCertificate=cert.cert_pem)
-    mid = await send(space, body="x")
-    await deliver(space)
-    got = await message(space, mid)
-    assert got["status"] == "failed" and got["attempts"] == 1
-    details = got["statusHistory"][-1]["details"]
-    assert details["reason"] == "SmtpAuthFailed" and details["smtpCode"] == 535
     assert peer.received == []
 
 
