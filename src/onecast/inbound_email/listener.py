@@ -85,7 +85,12 @@ async def run(db: Any, settings: Settings, stop: asyncio.Event) -> None:  # noqa
     """The SERVICES entry: listen until the worker stops."""
     if not settings.inbound_smtp_enabled:
         return
-    server = await start_listener(db, settings)
+    try:
+        server = await start_listener(db, settings)
+    except OSError as exc:  # e.g. the port is taken (another worker listens): say so now, not at shutdown
+        log.error("inbound_smtp_bind_failed", host=settings.inbound_smtp_host, port=settings.inbound_smtp_port,
+                  error=repr(exc))
+        return
     try:
         await stop.wait()
     finally:
