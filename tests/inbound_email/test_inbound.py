@@ -152,3 +152,19 @@ async def test_listener_offers_starttls_and_takes_odd_mail(app, settings, space,
     (got,) = await inbound_of(app, space)
     assert got.request["from"] == {"email": "fred@example.com"}
     assert got.body.startswith("bonjour")
+
+
+async def test_a_taken_port_is_reported_and_the_service_ends(app, settings):
+    import asyncio
+    import dataclasses
+    import socket
+
+    from onecast.inbound_email.listener import run
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listening = dataclasses.replace(settings, inbound_smtp_enabled=True,
+                                        inbound_smtp_port=taken.getsockname()[1])
+        stop = asyncio.Event()  # never set: run must return on its own
+        await asyncio.wait_for(run(app.state.db, listening, stop), 10)
