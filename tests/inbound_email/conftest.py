@@ -25,6 +25,12 @@ class Mailer:
                 return client.send_message(message, from_addr=sender, to_addrs=recipients)
         return await asyncio.to_thread(run)
 
+    async def send_raw(self, sender: str, recipients: list[str], raw: bytes) -> dict:
+        def run() -> dict:
+            with smtplib.SMTP(self.host, self.port, timeout=30) as client:
+                return client.sendmail(sender, recipients, raw)
+        return await asyncio.to_thread(run)
+
 
 @pytest.fixture
 async def mailer(app, settings):

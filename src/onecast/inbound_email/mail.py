@@ -12,7 +12,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
-MSGID = re.compile(r"<([^<>\s]+)>")
+from onecast.inbound_email.bounces import Bounce, bounce_of
+from onecast.inbound_email.mail_ids import message_ids
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ReceivedMail:
     html: str | None
     references: tuple[str, ...] = ()  # ids (without <>) from In-Reply-To then References
     attachments: tuple[ReceivedPart, ...] = field(default_factory=tuple)
+    bounce: Bounce | None = None  # set when the mail is a delivery status notification
 
     @property
     def readable_text(self) -> str:
@@ -115,6 +117,13 @@ def _lines(content: str | bytes | None) -> str | None:
     return content.replace("\r\n", "\n") if isinstance(content, str) else None
 
 
+def _bounce(message: EmailMessage) -> Bounce | None:
+    try:
+        return bounce_of(message)
+    except (LookupError, ValueError, TypeError, AttributeError, IndexError):  # a garbled report is plain mail
+        return None
+
+
 def parse_mail(raw: bytes) -> ReceivedMail:
     message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
     text_part = message.get_body(preferencelist=("plain",))
@@ -127,9 +136,9 @@ def parse_mail(raw: bytes) -> ReceivedMail:
             continue
         content = part.get_payload(decode=True) or b""
         attachments.append(ReceivedPart(part.get_content_type(), part.get_filename(), content))
-    ids = MSGID.findall(" ".join(filter(None, (_header(message, "In-Reply-To"), _header(message, "References")))))
+    ids = message_ids(" ".join(filter(None, (_header(message, "In-Reply-To"), _header(message, "References")))))
     return ReceivedMail(
         from_address=_from_address(message), subject=_header(message, "Subject"),
         message_id=_header(message, "Message-ID"),
         text=_lines(text), html=_lines(html),
-        references=tuple(dict.fromkeys(ids)), attachments=tuple(attachments))
+        references=tuple(dict.fromkeys(ids)), attachments=tuple(attachments), bounce=_bounce(message))

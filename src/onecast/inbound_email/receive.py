@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.inbound_email.bounces import Bounce
 from onecast.inbound_email.mail import ReceivedMail
 from onecast.inbound_email.routing import Email2SmsRoute, InboxRoute, Route
 from onecast.kit.auth import Principal
@@ -16,6 +17,7 @@ from onecast.messages.inbound import receive_inbound
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn, MessageIn
 from onecast.messages.service import send_many
+from onecast.messages.status import apply_status
 
 ACTOR = "inbound-email"
 MAX_BODY = 100_000
@@ -34,21 +36,41 @@ def _one_line(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-async def _correlation(session: AsyncSession, space_id: str, references: tuple[str, ...]) -> dict[str, str] | None:
-    """A reply quotes our Message-ID `<message id@domain>` in In-Reply-To or References."""
-    candidates = [ref.rpartition("@")[0] for ref in references if "@" in ref][:20]
-    candidates = [c for c in candidates if 0 < len(c) <= 36]
+async def _our_message(session: AsyncSession, space_id: str, ids: tuple[str, ...]) -> Message | None:
+    """The first of `ids` that is one of our Message-IDs `<message id@domain>` in this space."""
+    candidates = [c for c in (ref.rpartition("@")[0] for ref in ids[:20] if "@" in ref) if 0 < len(c) <= 36]
     if not candidates:
         return None
-    found = (await session.execute(select(Message.id).where(
-        Message.id.in_(candidates), Message.space_id == space_id, Message.direction == "outbound"))).scalars().all()
-    for candidate in candidates:  # the direct parent (In-Reply-To) comes first
-        if candidate in found:
-            return {"messageId": candidate}
-    return None
+    found = {m.id: m for m in (await session.execute(select(Message).where(
+        Message.id.in_(candidates), Message.space_id == space_id, Message.direction == "outbound")
+        .with_for_update())).scalars()}
+    return next((found[c] for c in candidates if c in found), None)
+
+
+async def _correlation(session: AsyncSession, space_id: str, references: tuple[str, ...]) -> dict[str, str] | None:
+    """A reply quotes our Message-ID in In-Reply-To (first) or References."""
+    message = await _our_message(session, space_id, references)
+    return {"messageId": message.id} if message is not None else None
+
+
+async def _apply_bounce(session: AsyncSession, space_id: str, bounce: Bounce) -> bool:
+    """A report on one of our e-mails moves that message (failed, or delivered when the server
+    reports delivery) and is not stored as an inbound message; True when it was ours."""
+    message = await _our_message(session, space_id, bounce.original_ids)
+    if message is None:
+        return False
+    details = {k: v for k, v in {"dsnStatus": bounce.status, "diagnostic": bounce.diagnostic,
+                                 "recipient": bounce.recipient}.items() if v}
+    if bounce.action == "failed":
+        apply_status(session, message, "failed", details={"reason": "Bounced", "permanent": True, **details})
+    elif bounce.action in ("delivered", "relayed"):
+        apply_status(session, message, "delivered", details={"reason": "DeliveryReport", **details})
+    return True  # "delayed" and the like: the server is still trying; nothing to store
 
 
 async def _to_inbox(session: AsyncSession, route: InboxRoute, mail: ReceivedMail, envelope_sender: str) -> None:
+    if mail.bounce is not None and await _apply_bounce(session, route.space_id, mail.bounce):
+        return
     sender = mail.from_address or envelope_sender
     if not sender:
         raise Refused("550 5.1.7 The mail names no sender")
