@@ -17,6 +17,7 @@ from onecast.inbound_email.receive import Refused, accept
 from onecast.inbound_email.routing import Refusal, route_for
 
 log = structlog.get_logger("onecast.inbound_email")
+MAX_RECIPIENTS = 100  # per mail, as RFC 5321 asks servers to accept at least
 
 
 class InboundHandler:
@@ -25,6 +26,8 @@ class InboundHandler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
                           address: str, rcpt_options: list[str]) -> str:
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 Too many recipients"
         try:
             async with self.db.read() as db_session:
                 route = await route_for(db_session, envelope.mail_from or "", address)
