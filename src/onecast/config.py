@@ -63,6 +63,14 @@ class Settings:
     # secrets at rest
     secret_keys: str = ""
     secret_key_file: str = ""
+    # inbound_email: the SMTP listener of the worker process (off by default)
+    inbound_smtp_enabled: bool = False
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = 2525
+    inbound_smtp_hostname: str = ""
+    inbound_smtp_max_bytes: int = 10 * 1024 * 1024
+    inbound_smtp_tls_cert: str = ""
+    inbound_smtp_tls_key: str = ""
 
     @property
     def async_database_url(self) -> str:

@@ -4,6 +4,7 @@ from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.devices.models import PushDevice  # noqa: F401
+from onecast.inbound_email.models import Email2SmsAdaptor  # noqa: F401
 from onecast.kit.db import Base
 from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401
 from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401

@@ -16,4 +16,5 @@ ROUTER_MODULES = [
     "onecast.observability.endpoints",
     "onecast.billing.endpoints",
     "onecast.retention.endpoints",
+    "onecast.inbound_email.endpoints",
 ]

@@ -6,4 +6,5 @@ PROVIDERS = {
     "fcm": "onecast.channels.push_fcm:create",
     "apns": "onecast.channels.push_apns:create",
     "webpush": "onecast.channels.webpush:create",
+    "email_smtp": "onecast.channels.email_smtp.provider:create",
 }

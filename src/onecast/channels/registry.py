@@ -1,6 +1,7 @@
 """Provider names -> implementations; instances are built per configured channel and reused."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,16 @@ def register(name: str, factory: ProviderFactory) -> None:
 def provider_names() -> list[str]:
     _load_builtin()
     return sorted(_FACTORIES)
+
+
+def validate_config(name: str, config: dict[str, Any]) -> None:
+    """A built-in provider may refuse a config that cannot work: a `validate_config(config)` beside
+    its factory raises ValueError (with a `field` attribute naming the config key)."""
+    target = PROVIDERS.get(name)
+    if target is not None:
+        check = getattr(importlib.import_module(target.partition(":")[0]), "validate_config", None)
+        if check is not None:
+            check(config)
 
 
 def _load_builtin() -> None:

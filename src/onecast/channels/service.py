@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.models import Channel
-from onecast.channels.registry import provider_names
+from onecast.channels.registry import provider_names, validate_config
 from onecast.channels.types import BUILTIN_TYPES, CUSTOM_TYPE
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
@@ -63,11 +63,15 @@ def implicit_view(channel_type: str) -> dict[str, Any]:
             "config": {}, "enabled": True, "sandbox": True, "implicit": True}
 
 
-def _check(channel_type: str, provider: str) -> None:
+def _check(channel_type: str, provider: str, config: dict[str, Any] | None = None) -> None:
     if channel_type not in BUILTIN_TYPES and channel_type != CUSTOM_TYPE:
         raise invalid("type", f"unknown channel type {channel_type!r}; one of {', '.join(BUILTIN_TYPES)}, custom")
     if provider not in provider_names():
         raise invalid("provider", f"unknown provider {provider!r}; available: {', '.join(provider_names())}")
+    try:
+        validate_config(provider, config or {})
+    except ValueError as exc:
+        raise invalid(f"config.{getattr(exc, 'field', '')}".rstrip("."), str(exc), "ChannelConfigInvalid") from None
 
 
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:
@@ -91,7 +95,7 @@ async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, 
 
 
 async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any]) -> Channel:
-    _check(data["type"], data["provider"])
+    _check(data["type"], data["provider"], data.get("config"))
     now = utcnow()
     channel = Channel(id=new_id(), space_id=space_id, channel_id=data["id"], type=data["type"],
                       provider=data["provider"], name=data.get("name") or data["id"],
@@ -107,7 +111,7 @@ async def create_channel(session: AsyncSession, space_id: str, data: dict[str, A
 
 
 async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any]) -> Channel:
-    _check(data["type"], data["provider"])
+    _check(data["type"], data["provider"], data.get("config"))
     channel.type, channel.provider = data["type"], data["provider"]
     channel.name = data.get("name") or channel.channel_id
     channel.config = data.get("config") or {}

@@ -1,0 +1,1 @@
+"""E-mail over SMTP (aiosmtplib): config, MIME composition, attachments, a connection pool."""
