@@ -6,4 +6,7 @@ ROUTER_MODULES = [
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
+    "onecast.channels.whatsapp.endpoints",
+    "onecast.channels.messenger.endpoints",
+    "onecast.channels.telegram.endpoints",
 ]

@@ -2,4 +2,8 @@
 One entry per line; modules are imported only when a channel uses them."""
 PROVIDERS = {
     "sandbox": "onecast.channels.sandbox.provider:create",
+    "whatsapp_cloud": "onecast.channels.whatsapp.provider:create",
+    "messenger": "onecast.channels.messenger.provider:create",
+    "telegram": "onecast.channels.telegram.provider:create",
+    "custom_http": "onecast.channels.custom.provider:create",
 }

@@ -1,0 +1,146 @@
+"""What the HTTP providers (WhatsApp, Messenger, Telegram, custom) share: one httpx client per
+channel, a per-channel send rate (`config.ratePerSecond`), media taken from message parts, and
+how an HTTP answer becomes a retry (transient) or a fall-back to the next channel (permanent)."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from onecast.channels.base import SendResult
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+
+
+class RateLimiter:
+    """Spaces sends `1 / rate` seconds apart (per channel); rate 0 or None means no limit."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next)
+            self._next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)  # pacing to the vendor's rate, not synchronisation
+
+
+class HttpProvider:
+    """Base of the HTTP providers: `config` is the channel's config; `base_url` its vendor API."""
+
+    name = "http"
+    default_base_url = ""
+    required: tuple[str, ...] = ()
+
+    def __init__(self, config: dict[str, Any], db: Any) -> None:
+        self.config = config
+        self.db = db
+        self.base_url = str(config.get("baseUrl") or self.default_base_url).rstrip("/")
+        self.limiter = RateLimiter(_rate(config.get("ratePerSecond")))
+        self.client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+
+    def misconfigured(self) -> SendResult | None:
+        missing = [k for k in self.required if not self.config.get(k)]
+        if missing:
+            return SendResult.failed("ChannelMisconfigured",
+                                     f"the {self.name} channel config lacks {', '.join(missing)}")
+        return None
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response | SendResult:
+        """One vendor call, paced; a network failure is a transient result."""
+        await self.limiter.wait()
+        try:
+            return await self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            return SendResult.transient("ProviderUnreachable", f"{self.name}: {exc!r}"[:500])
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _rate(value: Any) -> float | None:
+    try:
+        return float(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def http_failure(response: httpx.Response, code: str, error: str, **details: Any) -> SendResult:
+    """A vendor's error answer: retried when the vendor says so (429, 5xx), else permanent."""
+    details = {"httpStatus": response.status_code, **details}
+    retry_after = response.headers.get("retry-after")
+    if retry_after:
+        details["retryAfter"] = retry_after
+    if response.status_code in TRANSIENT_HTTP:
+        return SendResult.transient(code, error, **details)
+    return SendResult.failed(code, error, **details)
+
+
+def json_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@dataclass(frozen=True)
+class Media:
+    """A media part as a vendor wants it: a public link, an id uploaded before, or bytes to upload."""
+
+    kind: str  # image, audio, video, file
+    mime: str
+    url: str | None = None
+    media_id: str | None = None
+    content: bytes | None = None
+    name: str | None = None
+    caption: str | None = None
+
+
+def media_of(part: dict[str, Any], kind: str) -> Media:
+    data = part.get("data")
+    mime = str(part.get("type") or "application/octet-stream")
+    name, caption = part.get("name"), None
+    if isinstance(data, dict):
+        caption = data.get("caption")
+        if data.get("id"):
+            return Media(kind, mime, media_id=str(data["id"]), name=name, caption=caption)
+    if part.get("url"):
+        return Media(kind, mime, url=part["url"], name=name, caption=caption)
+    if isinstance(data, str):
+        try:
+            return Media(kind, mime, content=base64.b64decode(data, validate=True), name=name or "file")
+        except (binascii.Error, ValueError):
+            pass
+    raise ValueError(f"a {kind} part needs `url`, base64 `data` or `data.id`")
+
+
+def text_of(parts: list[dict[str, Any]], body: str | None) -> str | None:
+    """The message's text: `body`, or its text parts joined by blank lines."""
+    if body is not None:
+        return body
+    texts = [p["data"] for p in parts if str(p.get("type", "")).startswith("text/") and isinstance(p.get("data"), str)]
+    return "\n\n".join(texts) if texts else None
+
+
+def custom_payload(custom: Any) -> dict[str, Any] | None:
+    """customBody.<channel>: the vendor's message object, given as an object or a JSON string."""
+    if isinstance(custom, str):
+        try:
+            custom = json.loads(custom)
+        except ValueError:
+            return None
+    return custom if isinstance(custom, dict) else None
