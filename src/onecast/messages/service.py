@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.service import enabled_channels, resolve
+from onecast.channels.whatsapp import window as whatsapp_window
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
@@ -67,6 +68,7 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
         profile = await profiles.upsert_for_send(session, space.id, item.to.profileId, fields, principal.actor)
     content = _render(item, profile)
     plan = build_plan(item, resolved, profile, space.optin_defaults or {}, content, prefix)
+    await whatsapp_window.screen(session, space.id, plan, content, prefix)
     first = plan.entries[0] if plan.entries else None
     message = Message(
         id=new_id(), space_id=space.id, direction="outbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,

@@ -21,8 +21,25 @@ async def open_window(wa, notify, graph, text="hi", msg_id="wamid.IN1"):
     return r.json()
 
 
-async def test_text_outside_the_window_fails_naming_the_rule(wa, graph, deliver):
+async def test_text_outside_the_window_is_refused_naming_the_rule(wa, graph):
+    r = await wa.post("/messages", json={"to": {"phoneNumber": USER}, "body": "hello", "rules": ["wa"]})
+    assert r.status_code == 400
+    problem = r.json()
+    assert problem["code"] == "WhatsAppSessionWindowClosed" and problem["errors"][0]["field"] == "rules"
+    assert "24-hour customer service window" in problem["detail"] and "template" in problem["detail"]
+    assert graph.sent() == []
+
+
+async def age_window(app, wa, graph, hours: float) -> None:
+    async with app.state.db.transaction() as session:
+        row = await session.get(WhatsAppSession, (wa.space_id, graph.phone_number_id, USER))
+        row.last_inbound_on = utcnow() - timedelta(hours=hours)
+
+
+async def test_window_closing_before_delivery_fails_naming_the_rule(app, wa, graph, notify, deliver):
+    await open_window(wa, notify, graph)
     mid = await send(wa, to={"phoneNumber": USER}, body="hello", rules=["wa"])
+    await age_window(app, wa, graph, 25)
     await deliver(wa)
     got = await message(wa, mid)
     assert got["status"] == "failed"
@@ -92,22 +109,23 @@ async def test_template_is_sent_outside_the_window(wa, graph, deliver):
                                                        {"type": "text", "text": "A1"}]}]}
 
 
-async def test_an_old_inbound_no_longer_opens_the_window(app, wa, graph, deliver):
-    async with app.state.db.transaction() as session:
-        session.add(WhatsAppSession(space_id=wa.space_id, phone_number_id=graph.phone_number_id, wa_id=USER,
-                                    last_inbound_on=utcnow() - timedelta(hours=25)))
-    mid = await send(wa, to={"phoneNumber": USER}, body="x", rules=["wa"])
-    await deliver(wa)
-    got = await message(wa, mid)
-    assert got["status"] == "failed" and got["statusDetails"]["reason"] == "WhatsAppSessionWindowClosed"
+async def test_an_old_inbound_no_longer_opens_the_window(app, wa, graph, notify):
+    await open_window(wa, notify, graph)
+    await age_window(app, wa, graph, 23.5)
+    assert (await wa.post("/messages", json={"to": {"phoneNumber": USER}, "body": "x", "rules": ["wa"]})
+            ).status_code == 201
+    await age_window(app, wa, graph, 24.5)
+    r = await wa.post("/messages", json={"to": {"phoneNumber": USER}, "body": "x", "rules": ["wa"]})
+    assert r.status_code == 400 and r.json()["code"] == "WhatsAppSessionWindowClosed"
 
 
-async def test_closed_window_falls_back_to_the_next_channel(wa, graph, deliver):
+async def test_closed_window_skips_to_the_next_channel(wa, graph, deliver):
     mid = await send(wa, to={"phoneNumber": USER}, body="x", rules=["wa", "sms"])
     await deliver(wa)
     got = await message(wa, mid)
     assert got["status"] == "delivered" and got["statusDetails"]["channel"] == "sms"
-    assert got["statusDetails"]["failedChannels"][0]["reason"] == "WhatsAppSessionWindowClosed"
+    assert {"channel": "wa", "reason": "WhatsAppSessionWindowClosed"} in got["statusDetails"]["skipped"]
+    assert graph.sent() == []
 
 
 async def test_meta_reporting_the_window_closed_is_permanent(wa, graph, notify, deliver):

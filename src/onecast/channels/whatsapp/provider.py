@@ -7,7 +7,6 @@ template messages may be sent: anything else fails permanently with WhatsAppSess
 so the message falls back to the next channel of its rules."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,9 +16,6 @@ from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, ht
 from onecast.channels.whatsapp import messages, window
 
 DEFAULT_VERSION = "v21.0"
-WINDOW_RULE = ("WhatsApp's 24-hour customer service window is closed for this recipient (no message from "
-               "them in the last 24 hours): outside it only approved templates (a whatsapp/template "
-               "message part) may be sent")
 # Graph API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
 WINDOW_CODES = {131047}
 TRANSIENT_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004}
@@ -54,8 +50,8 @@ class WhatsAppCloudProvider(HttpProvider):
         if not templates_only:
             last = await window.last_inbound(self.db, message.space_id, str(self.config["phoneNumberId"]),
                                              message.address)
-            if last is None or last < window.now() - timedelta(hours=24):
-                return SendResult.failed("WhatsAppSessionWindowClosed", WINDOW_RULE,
+            if last is None or last < window.now() - window.WINDOW:
+                return SendResult.failed("WhatsAppSessionWindowClosed", window.WINDOW_RULE,
                                          lastInboundOn=last.isoformat() if last else None)
         ids: list[str] = []
         for item in items:
@@ -110,7 +106,7 @@ def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
     details = {"vendorCode": code, "vendorSubcode": error.get("error_subcode"), "fbtraceId": error.get("fbtrace_id")}
     details = {k: v for k, v in details.items() if v is not None}
     if code in WINDOW_CODES:
-        return SendResult.failed("WhatsAppSessionWindowClosed", f"{WINDOW_RULE} ({text})", **details)
+        return SendResult.failed("WhatsAppSessionWindowClosed", f"{window.WINDOW_RULE} ({text})", **details)
     if code in TRANSIENT_CODES:
         return SendResult.transient("WhatsAppThrottled" if code in (4, 80007, 130429, 131056) else "WhatsAppUnavailable",
                                     text, **details)
