@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +19,13 @@ from onecast.channels.models import Channel
 from onecast.kit.errors import Problem, not_found
 from onecast.messages.inbound import receive_inbound
 from onecast.messages.models import Message
-from onecast.messages.schemas import InboundIn
+from onecast.messages.schemas import InboundIn, MessagePart
 from onecast.messages.status import apply_status
 from onecast.spaces.models import ApiSpace
 
+log = structlog.get_logger("onecast.channels.webhooks")
+MAX_BODY = 100_000
+MAX_PARTS = 20
 PUBLIC = {"security": []}  # webhooks authenticate by signature or secret, not by API key
 
 
@@ -31,6 +38,23 @@ async def webhook_channel(session: AsyncSession, space_id: str, channel_id: str,
     if channel is None or channel.provider not in providers:
         raise not_found("Channel")
     return channel
+
+
+@asynccontextmanager
+async def one_event(session: AsyncSession, counts: dict[str, int]) -> AsyncIterator[None]:
+    """Process one vendor event in a savepoint: a malformed event is skipped (and counted) rather
+    than failing the whole notification, which the vendor would retry for days."""
+    try:
+        async with session.begin_nested():
+            yield
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError, Problem) as exc:
+        counts["skipped"] = counts.get("skipped", 0) + 1
+        log.warning("webhook_event_skipped", error=repr(exc)[:300])
+
+
+def as_list(value: Any) -> list[Any]:
+    """A vendor field that should be a list; anything else counts as empty."""
+    return value if isinstance(value, list) else []
 
 
 def hub_signature_ok(secret: str | None, body: bytes, header: str | None) -> bool:
@@ -65,7 +89,10 @@ def from_epoch(value: Any) -> datetime | None:
         return None
     if number > 1e11:
         number /= 1000.0
-    return datetime.fromtimestamp(number, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(number, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 async def by_provider_id(session: AsyncSession, space_id: str, provider_message_id: str) -> Message | None:
@@ -93,8 +120,21 @@ async def inbound(session: AsyncSession, channel: Channel, sender: dict[str, str
         original = await by_provider_id(session, channel.space_id, reply_to)
         if original is not None:
             correlation = {"messageId": original.id}
-    data = InboundIn.model_validate({
-        "channel": channel.channel_id, "from": sender, "to": to, "body": body,
-        "messageParts": parts or None, "channelData": {channel.type: channel_data}, "correlation": correlation,
-        "metadata": metadata or None})
+    kept = [p for p in parts if _valid_part(p)][:MAX_PARTS]  # the raw vendor message keeps the rest
+    try:
+        data = InboundIn.model_validate({
+            "channel": channel.channel_id, "from": sender, "to": to,
+            "body": body[:MAX_BODY] if isinstance(body, str) else None, "messageParts": kept or None,
+            "channelData": {channel.type: channel_data}, "correlation": correlation, "metadata": metadata or None})
+    except ValidationError as exc:
+        raise Problem(400, "InvalidNotification", f"the notification cannot become an inbound message: "
+                                                  f"{exc.errors()[0].get('msg')}") from None
     return await receive_inbound(session, channel.space_id, f"provider:{channel.provider}", data)
+
+
+def _valid_part(part: dict[str, Any]) -> bool:
+    try:
+        MessagePart.model_validate(part)
+    except ValidationError:
+        return False
+    return True

@@ -20,7 +20,7 @@ WATERMARK_LOOKBACK = timedelta(days=7)
 
 def content_of(message: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]], dict[str, Any]]:
     parts = []
-    for attachment in message.get("attachments") or []:
+    for attachment in kit.as_list(message.get("attachments")):
         if not isinstance(attachment, dict):
             continue
         kind, payload = attachment.get("type"), attachment.get("payload") or {}
@@ -30,7 +30,7 @@ def content_of(message: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]
                                                                "longitude": coords.get("long")}})
         elif isinstance(payload, dict) and str(payload.get("url", "")).startswith(("http://", "https://")):
             parts.append({"type": ATTACHMENT_MIME.get(kind, "application/octet-stream"), "url": payload["url"]})
-    quick = message.get("quick_reply") or {}
+    quick = message.get("quick_reply") if isinstance(message.get("quick_reply"), dict) else {}
     extra = {"buttonReply": {"id": quick.get("payload"), "title": message.get("text")}} if quick else {}
     return message.get("text"), parts, extra
 
@@ -40,31 +40,36 @@ async def process(session: AsyncSession, channel: Channel, payload: dict[str, An
     if payload.get("object") != "page":
         return counts
     page_id = str(channel.config.get("pageId") or "")
-    for entry in payload.get("entry") or []:
+    for entry in kit.as_list(payload.get("entry")):
         if not isinstance(entry, dict) or (page_id and str(entry.get("id")) != page_id):
             continue
-        for event in entry.get("messaging") or []:
+        for event in kit.as_list(entry.get("messaging")):
             if not isinstance(event, dict) or not isinstance(event.get("sender"), dict):
                 continue
-            sender = str(event["sender"].get("id") or "")
-            if isinstance(event.get("message"), dict) and not event["message"].get("is_echo") and sender:
-                body, parts, extra = content_of(event["message"])
-                await kit.inbound(session, channel, {"fbMessengerId": sender}, body=body, parts=parts,
-                                  channel_data=event, to={"pageId": page_id} if page_id else None,
-                                  reply_to=(event["message"].get("reply_to") or {}).get("mid"), metadata=extra)
-                counts["messages"] += 1
-            elif isinstance(event.get("postback"), dict) and sender:
-                postback = event["postback"]
-                await kit.inbound(session, channel, {"fbMessengerId": sender}, body=postback.get("title"), parts=[],
-                                  channel_data=event, metadata={"postback": {"payload": postback.get("payload"),
-                                                                             "title": postback.get("title")}})
-                counts["messages"] += 1
-            elif isinstance(event.get("delivery"), dict):
-                counts["statuses"] += await _receipt(session, channel, sender, "delivered", event["delivery"])
-            elif isinstance(event.get("read"), dict):
-                counts["statuses"] += await _receipt(session, channel, sender, "read", event["read"])
+            async with kit.one_event(session, counts):
+                await _event(session, channel, page_id, event, counts)
     return counts
 
+
+async def _event(session: AsyncSession, channel: Channel, page_id: str, event: dict[str, Any],
+                 counts: dict[str, int]) -> None:
+    sender = str(event["sender"].get("id") or "")
+    if isinstance(event.get("message"), dict) and not event["message"].get("is_echo") and sender:
+        body, parts, extra = content_of(event["message"])
+        await kit.inbound(session, channel, {"fbMessengerId": sender}, body=body, parts=parts,
+                          channel_data=event, to={"pageId": page_id} if page_id else None,
+                          reply_to=_reply_mid(event["message"]), metadata=extra)
+        counts["messages"] += 1
+    elif isinstance(event.get("postback"), dict) and sender:
+        postback = event["postback"]
+        await kit.inbound(session, channel, {"fbMessengerId": sender}, body=postback.get("title"), parts=[],
+                          channel_data=event, metadata={"postback": {"payload": postback.get("payload"),
+                                                                     "title": postback.get("title")}})
+        counts["messages"] += 1
+    elif isinstance(event.get("delivery"), dict):
+        counts["statuses"] += await _receipt(session, channel, sender, "delivered", event["delivery"])
+    elif isinstance(event.get("read"), dict):
+        counts["statuses"] += await _receipt(session, channel, sender, "read", event["read"])
 
 async def _receipt(session: AsyncSession, channel: Channel, sender: str, status: str, data: dict[str, Any]) -> int:
     """Deliveries name message ids; reads (and deliveries without ids) cover every message sent to
@@ -72,7 +77,7 @@ async def _receipt(session: AsyncSession, channel: Channel, sender: str, status:
     watermark = kit.from_epoch(data.get("watermark"))
     details = {"provider": "messenger", "watermark": data.get("watermark")}
     moved = 0
-    for mid in data.get("mids") or []:
+    for mid in kit.as_list(data.get("mids")):
         moved += await kit.provider_status(session, channel.space_id, str(mid), status, details, watermark)
     if data.get("mids") or watermark is None:
         return moved
@@ -93,3 +98,8 @@ async def _sent_before(session: AsyncSession, channel: Channel, sender: str, wat
         if entry.get("address") == sender and (entry.get("key") or [None])[0] == channel.id:
             found.append(message)
     return found
+
+
+def _reply_mid(message: dict[str, Any]) -> str | None:
+    reply = message.get("reply_to")
+    return str(reply["mid"]) if isinstance(reply, dict) and reply.get("mid") else None

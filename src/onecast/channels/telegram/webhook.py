@@ -35,6 +35,13 @@ def content_of(msg: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]]]:
 
 
 async def process(session: AsyncSession, channel: Channel, update: dict[str, Any]) -> dict[str, int]:
+    counts = {"messages": 0}
+    async with kit.one_event(session, counts):
+        counts["messages"] += await _update(session, channel, update)
+    return counts
+
+
+async def _update(session: AsyncSession, channel: Channel, update: dict[str, Any]) -> int:
     msg = update.get("message") or update.get("edited_message")
     if isinstance(msg, dict) and isinstance(msg.get("chat"), dict) and msg["chat"].get("id") is not None:
         body, parts = content_of(msg)
@@ -42,12 +49,12 @@ async def process(session: AsyncSession, channel: Channel, update: dict[str, Any
         reply = msg.get("reply_to_message") or {}
         await kit.inbound(session, channel, {"telegramChatId": chat_id}, body=body, parts=parts, channel_data=msg,
                           reply_to=f"{chat_id}:{reply['message_id']}" if reply.get("message_id") else None)
-        return {"messages": 1}
+        return 1
     query = update.get("callback_query")
     if isinstance(query, dict) and isinstance(query.get("message"), dict):
         chat_id = str((query["message"].get("chat") or {}).get("id") or (query.get("from") or {}).get("id"))
         await kit.inbound(session, channel, {"telegramChatId": chat_id}, body=query.get("data"), parts=[],
                           channel_data=query, reply_to=f"{chat_id}:{query['message'].get('message_id')}",
                           metadata={"buttonReply": {"id": query.get("data")}})
-        return {"messages": 1}
-    return {"messages": 0}
+        return 1
+    return 0

@@ -19,8 +19,8 @@ MEDIA = {"image", "audio", "video", "document", "sticker"}
 
 def changes(payload: dict[str, Any]) -> list[dict[str, Any]]:
     values = []
-    for entry in payload.get("entry") or []:
-        for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
+    for entry in kit.as_list(payload.get("entry")):
+        for change in kit.as_list(entry.get("changes")) if isinstance(entry, dict) else []:
             if isinstance(change, dict) and change.get("field") == "messages" and isinstance(change.get("value"), dict):
                 values.append(change["value"])
     return values
@@ -28,8 +28,8 @@ def changes(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 def content_of(msg: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]], dict[str, Any]]:
     """(body, parts, metadata) of one inbound WhatsApp message; the raw message is kept too."""
-    kind = msg.get("type")
-    data = msg.get(kind) if isinstance(kind, str) else None
+    kind = msg.get("type") if isinstance(msg.get("type"), str) else None
+    data = msg.get(kind) if kind else None
     if kind == "text" and isinstance(data, dict):
         return data.get("body"), [], {}
     if kind in MEDIA and isinstance(data, dict):
@@ -54,17 +54,21 @@ async def process(session: AsyncSession, channel: Channel, payload: dict[str, An
     counts = {"messages": 0, "statuses": 0}
     own_number = str(channel.config.get("phoneNumberId") or "")
     for value in changes(payload):
-        number = str((value.get("metadata") or {}).get("phone_number_id") or own_number)
+        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        number = str(metadata.get("phone_number_id") or own_number)
         if own_number and number != own_number:
             continue  # another business number of the same app
-        for msg in value.get("messages") or []:
+        for msg in kit.as_list(value.get("messages")):
             if not isinstance(msg, dict) or not msg.get("from"):
                 continue
-            await _inbound(session, channel, number, msg, value.get("metadata") or {})
-            counts["messages"] += 1
-        for status in value.get("statuses") or []:
-            if isinstance(status, dict) and status.get("status") in STATUSES and status.get("id"):
-                counts["statuses"] += await _status(session, channel, status)
+            async with kit.one_event(session, counts):
+                await _inbound(session, channel, number, msg, metadata)
+                counts["messages"] += 1
+        for status in kit.as_list(value.get("statuses")):
+            async with kit.one_event(session, counts):
+                if isinstance(status, dict) and isinstance(status.get("status"), str) \
+                        and status["status"] in STATUSES and status.get("id"):
+                    counts["statuses"] += await _status(session, channel, status)
     return counts
 
 
@@ -76,7 +80,8 @@ async def _inbound(session: AsyncSession, channel: Channel, number: str, msg: di
     await kit.inbound(
         session, channel, {"phoneNumber": str(msg["from"])}, body=body, parts=parts, channel_data=msg,
         to={"phoneNumber": metadata["display_phone_number"]} if metadata.get("display_phone_number") else None,
-        reply_to=(msg.get("context") or {}).get("id"), metadata=extra)
+        reply_to=_str((msg.get("context") or {}).get("id") if isinstance(msg.get("context"), dict) else None),
+        metadata=extra)
 
 
 async def _status(session: AsyncSession, channel: Channel, status: dict[str, Any]) -> int:
@@ -84,9 +89,13 @@ async def _status(session: AsyncSession, channel: Channel, status: dict[str, Any
     for key in ("conversation", "pricing"):
         if status.get(key):
             details[key] = status[key]
-    errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+    errors = [e for e in kit.as_list(status.get("errors")) if isinstance(e, dict)]
     if errors:
         details.update(errors=errors, reason=str(errors[0].get("title") or errors[0].get("code")))
     moved = await kit.provider_status(session, channel.space_id, str(status["id"]), STATUSES[status["status"]],
                                       details, kit.from_epoch(status.get("timestamp")))
     return int(moved)
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
