@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from onecast.channels.base import SendResult
+from onecast.channels.base import OutboundMessage, SendResult
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
@@ -59,6 +59,49 @@ class HttpProvider:
                                      f"the {self.name} channel config lacks {', '.join(missing)}")
         return None
 
+    label = "the vendor"
+
+    def build(self, message: OutboundMessage) -> list[Any]:
+        """The vendor calls one message takes, in order (overridden by each provider)."""
+        raise NotImplementedError
+
+    async def refuse(self, message: OutboundMessage, items: list[Any]) -> SendResult | None:
+        """A reason not to send at all (e.g. WhatsApp's closed window); None to go on."""
+        return None
+
+    async def send_item(self, message: OutboundMessage, item: Any) -> str | SendResult:
+        """One vendor call: the vendor's message id, or the failure."""
+        raise NotImplementedError
+
+    def sent_details(self, message: OutboundMessage) -> dict[str, Any]:
+        return {}
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        problem = self.misconfigured()
+        if problem is not None:
+            return problem
+        try:
+            items = self.build(message)
+        except (ValueError, KeyError, TypeError) as exc:
+            return SendResult.failed("ContentNotSupported", f"{self.label} cannot send this content: {exc}")
+        if not items:
+            return SendResult.failed("NoContent", f"nothing to send on {self.label}")
+        refused = await self.refuse(message, items)
+        if refused is not None:
+            return refused
+        ids: list[str] = []
+        for item in items:
+            result = await self.send_item(message, item)
+            if isinstance(result, SendResult):
+                if ids:
+                    result.details["sentBeforeFailure"] = ids
+                return result
+            ids.append(result)
+        details = self.sent_details(message)
+        if len(ids) > 1:
+            details["providerMessageIds"] = ids
+        return SendResult(ok=True, provider_message_id=ids[-1], details=details)
+
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response | SendResult:
         """One vendor call, paced; a network failure is a transient result."""
         await self.limiter.wait()
@@ -76,6 +119,15 @@ def _rate(value: Any) -> float | None:
         return float(value) if value else None
     except (TypeError, ValueError):
         return None
+
+
+def graph_error(response: httpx.Response, body: dict[str, Any]) -> tuple[Any, Any, str, dict[str, Any]]:
+    """Meta's Graph API error answer: (code, subcode, message, details for the status)."""
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    code, subcode = error.get("code"), error.get("error_subcode")
+    details = {k: v for k, v in {"vendorCode": code, "vendorSubcode": subcode,
+                                 "fbtraceId": error.get("fbtrace_id")}.items() if v is not None}
+    return code, subcode, str(error.get("message") or response.text[:300]), details
 
 
 def http_failure(response: httpx.Response, code: str, error: str, **details: Any) -> SendResult:

@@ -1,18 +1,9 @@
-import json
-
 import pytest
 
+from tests.channels.conftest import meta_notifier
 from tests.channels.vendor_helpers import add_channel
-from tests.peers.graph_api import GraphApiPeer, hub_signature
 
 APP_SECRET = "fb-app-secret"
-
-
-@pytest.fixture
-def graph():
-    peer = GraphApiPeer().start()
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture
@@ -26,9 +17,4 @@ async def fb(space, graph):
 
 @pytest.fixture
 def notify(anon):
-    async def post(space, payload, secret: str = APP_SECRET):
-        raw = json.dumps(payload).encode()
-        return await anon.post(f"/webhooks/messenger/{space.space_id}/fb", content=raw,
-                               headers={"Content-Type": "application/json",
-                                        "X-Hub-Signature-256": hub_signature(secret, raw)})
-    return post
+    return meta_notifier(anon, "messenger", "fb", APP_SECRET)

@@ -1,18 +1,9 @@
-import json
-
 import pytest
 
+from tests.channels.conftest import meta_notifier
 from tests.channels.vendor_helpers import add_channel
-from tests.peers.graph_api import GraphApiPeer, hub_signature
 
 APP_SECRET = "wa-app-secret"
-
-
-@pytest.fixture
-def graph():
-    peer = GraphApiPeer().start()
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture
@@ -26,10 +17,4 @@ async def wa(space, graph):
 
 @pytest.fixture
 def notify(anon):
-    """POST a WhatsApp notification signed as Meta signs it."""
-    async def post(space, payload, secret: str = APP_SECRET, channel: str = "wa"):
-        raw = json.dumps(payload).encode()
-        return await anon.post(f"/webhooks/whatsapp/{space.space_id}/{channel}", content=raw,
-                               headers={"Content-Type": "application/json",
-                                        "X-Hub-Signature-256": hub_signature(secret, raw)})
-    return post
+    return meta_notifier(anon, "whatsapp", "wa", APP_SECRET)

@@ -12,8 +12,8 @@ import httpx
 
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, http_failure, json_of, media_of,
-                                          text_of)
+from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, graph_error, http_failure, json_of,
+                                          media_of, text_of)
 
 DEFAULT_VERSION = "v21.0"
 ATTACHMENT_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "file"}
@@ -49,29 +49,13 @@ class MessengerProvider(HttpProvider):
     name = "messenger"
     default_base_url = "https://graph.facebook.com"
     required = ("pageId", "pageAccessToken")
+    label = "Messenger"
 
-    async def send(self, message: OutboundMessage) -> SendResult:
-        problem = self.misconfigured()
-        if problem is not None:
-            return problem
-        try:
-            items = build(message)
-        except (ValueError, KeyError, TypeError) as exc:
-            return SendResult.failed("ContentNotSupported", f"Messenger cannot send this content: {exc}")
-        if not items:
-            return SendResult.failed("NoContent", "nothing to send on Messenger")
-        envelope = self._envelope(message)
-        ids: list[str] = []
-        for item in items:
-            result = await self._send_one(envelope, item)
-            if isinstance(result, SendResult):
-                if ids:
-                    result.details["sentBeforeFailure"] = ids
-                return result
-            ids.append(result)
-        return SendResult(ok=True, provider_message_id=ids[-1],
-                          details={"fbMessengerId": message.address,
-                                   **({"providerMessageIds": ids} if len(ids) > 1 else {})})
+    def build(self, message: OutboundMessage) -> list[dict[str, Any] | Media]:
+        return build(message)
+
+    def sent_details(self, message: OutboundMessage) -> dict[str, Any]:
+        return {"fbMessengerId": message.address}
 
     def _envelope(self, message: OutboundMessage) -> dict[str, Any]:
         tag = message.options.get("messageTag")
@@ -81,7 +65,8 @@ class MessengerProvider(HttpProvider):
             envelope["tag"] = tag
         return envelope
 
-    async def _send_one(self, envelope: dict[str, Any], item: dict[str, Any] | Media) -> str | SendResult:
+    async def send_item(self, message: OutboundMessage, item: dict[str, Any] | Media) -> str | SendResult:
+        envelope = self._envelope(message)
         version = self.config.get("apiVersion") or DEFAULT_VERSION
         url = f"{self.base_url}/{version}/{self.config['pageId']}/messages"
         params = {"access_token": self.config["pageAccessToken"]}
@@ -104,11 +89,7 @@ class MessengerProvider(HttpProvider):
 
 
 def messenger_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    code, subcode = error.get("code"), error.get("error_subcode")
-    text = str(error.get("message") or response.text[:300])
-    details = {k: v for k, v in {"vendorCode": code, "vendorSubcode": subcode,
-                                 "fbtraceId": error.get("fbtrace_id")}.items() if v is not None}
+    code, subcode, text, details = graph_error(response, body)
     if subcode in WINDOW_SUBCODES:
         return SendResult.failed("MessengerWindowClosed", "outside Messenger's 24-hour standard messaging window "
                                  f"only tagged messages (channelOptions.fbMessenger.messageTag) are allowed ({text})",

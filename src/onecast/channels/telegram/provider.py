@@ -58,29 +58,15 @@ class TelegramProvider(HttpProvider):
     name = "telegram"
     default_base_url = "https://api.telegram.org"
     required = ("botToken",)
+    label = "Telegram"
 
-    async def send(self, message: OutboundMessage) -> SendResult:
-        problem = self.misconfigured()
-        if problem is not None:
-            return problem
-        try:
-            calls = build(message)
-        except (ValueError, KeyError, TypeError) as exc:
-            return SendResult.failed("ContentNotSupported", f"Telegram cannot send this content: {exc}")
-        if not calls:
-            return SendResult.failed("NoContent", "nothing to send on Telegram")
-        ids: list[str] = []
-        for method, fields, media in calls:
-            result = await self._call(method, {"chat_id": message.address, **fields}, media)
-            if isinstance(result, SendResult):
-                if ids:
-                    result.details["sentBeforeFailure"] = ids
-                return result
-            ids.append(result)
-        return SendResult(ok=True, provider_message_id=ids[-1],
-                          details={"providerMessageIds": ids} if len(ids) > 1 else {})
+    def build(self, message: OutboundMessage) -> list[tuple[str, dict[str, Any], Media | None]]:
+        return build(message)
 
-    async def _call(self, method: str, fields: dict[str, Any], media: Media | None) -> str | SendResult:
+    async def send_item(self, message: OutboundMessage, item: tuple[str, dict[str, Any], Media | None]
+                        ) -> str | SendResult:
+        method, fields, media = item
+        fields = {"chat_id": message.address, **fields}
         url = f"{self.base_url}/bot{self.config['botToken']}/{method}"
         if media is not None and media.content is not None:  # an upload: multipart/form-data
             field = MEDIA_METHODS[media.kind][1]

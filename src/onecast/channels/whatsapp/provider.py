@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, http_failure, json_of
+from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, graph_error, http_failure, json_of
 from onecast.channels.whatsapp import messages, window
 
 DEFAULT_VERSION = "v21.0"
@@ -25,6 +25,7 @@ class WhatsAppCloudProvider(HttpProvider):
     name = "whatsapp_cloud"
     default_base_url = "https://graph.facebook.com"
     required = ("phoneNumberId", "accessToken")
+    label = "WhatsApp"
 
     @property
     def _api(self) -> str:
@@ -35,36 +36,21 @@ class WhatsAppCloudProvider(HttpProvider):
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config['accessToken']}"}
 
-    async def send(self, message: OutboundMessage) -> SendResult:
-        problem = self.misconfigured()
-        if problem is not None:
-            return problem
+    def build(self, message: OutboundMessage) -> list[dict[str, Any] | Media]:
         custom = custom_payload(message.custom_body)
-        try:
-            items = [custom] if custom is not None else messages.build(message)
-        except (ValueError, KeyError, TypeError) as exc:
-            return SendResult.failed("ContentNotSupported", f"WhatsApp cannot send this content: {exc}")
-        if not items:
-            return SendResult.failed("NoContent", "nothing to send on WhatsApp")
-        templates_only = all(isinstance(i, dict) and i.get("type") == "template" for i in items)
-        if not templates_only:
-            last = await window.last_inbound(self.db, message.space_id, str(self.config["phoneNumberId"]),
-                                             message.address)
-            if last is None or last < window.now() - window.WINDOW:
-                return SendResult.failed("WhatsAppSessionWindowClosed", window.WINDOW_RULE,
-                                         lastInboundOn=last.isoformat() if last else None)
-        ids: list[str] = []
-        for item in items:
-            result = await self._send_one(message.address, item)
-            if isinstance(result, SendResult):
-                if ids:
-                    result.details["sentBeforeFailure"] = ids
-                return result
-            ids.append(result)
-        return SendResult(ok=True, provider_message_id=ids[-1],
-                          details={"providerMessageIds": ids} if len(ids) > 1 else {})
+        return [custom] if custom is not None else messages.build(message)
 
-    async def _send_one(self, to: str, item: dict[str, Any] | Media) -> str | SendResult:
+    async def refuse(self, message: OutboundMessage, items: list[Any]) -> SendResult | None:
+        if all(isinstance(i, dict) and i.get("type") == "template" for i in items):
+            return None
+        last = await window.last_inbound(self.db, message.space_id, str(self.config["phoneNumberId"]),
+                                         message.address)
+        if last is None or last < window.now() - window.WINDOW:
+            return SendResult.failed("WhatsAppSessionWindowClosed", window.WINDOW_RULE,
+                                     lastInboundOn=last.isoformat() if last else None)
+        return None
+
+    async def send_item(self, message: OutboundMessage, item: dict[str, Any] | Media) -> str | SendResult:
         if isinstance(item, Media):
             media_id = item.media_id
             if item.content is not None:
@@ -73,7 +59,8 @@ class WhatsAppCloudProvider(HttpProvider):
                     return uploaded
                 media_id = uploaded
             item = messages.media_object(item, media_id)
-        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"), **item}
+        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": message.address.lstrip("+"),
+                   **item}
         response = await self.request("POST", f"{self._api}/messages", json=payload, headers=self._auth)
         if isinstance(response, SendResult):
             return response
@@ -100,11 +87,7 @@ class WhatsAppCloudProvider(HttpProvider):
 
 
 def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    code = error.get("code")
-    text = str(error.get("message") or response.text[:300])
-    details = {"vendorCode": code, "vendorSubcode": error.get("error_subcode"), "fbtraceId": error.get("fbtrace_id")}
-    details = {k: v for k, v in details.items() if v is not None}
+    code, _subcode, text, details = graph_error(response, body)
     if code in WINDOW_CODES:
         return SendResult.failed("WhatsAppSessionWindowClosed", f"{window.WINDOW_RULE} ({text})", **details)
     if code in TRANSIENT_CODES:
