@@ -17,4 +17,7 @@ ROUTER_MODULES = [
     "onecast.billing.endpoints",
     "onecast.retention.endpoints",
     "onecast.inbound_email.endpoints",
+    "onecast.channels.whatsapp.endpoints",
+    "onecast.channels.messenger.endpoints",
+    "onecast.channels.telegram.endpoints",
 ]

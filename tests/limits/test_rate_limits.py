@@ -61,7 +61,7 @@ async def test_wait_for_slot_hands_long_waits_back():
 
 async def test_channel_rate_paces_sends(app, space, deliver):
     r = await space.post("/channels", json={"id": "slow_sms", "type": "sms", "provider": "sandbox",
-                                            "config": {"rateLimitPerSecond": 4}})
+                                            "config": {"ratePerSecond": 4}})
     assert r.status_code == 201, r.text
     ids = []
     for i in range(8):
@@ -80,7 +80,7 @@ async def test_channel_rate_paces_sends(app, space, deliver):
 @pytest.mark.parametrize("rate", [0, -1, "5", True, 1e9])
 async def test_bad_channel_rate_is_refused(space, rate):
     r = await space.post("/channels", json={"id": "bad_rate", "type": "sms", "provider": "sandbox",
-                                            "config": {"rateLimitPerSecond": rate}})
+                                            "config": {"ratePerSecond": rate}})
     assert r.status_code == 400
-    assert "rateLimitPerSecond" in r.text
+    assert "ratePerSecond" in r.text
     assert (await space.get("/channels/bad_rate")).status_code == 404

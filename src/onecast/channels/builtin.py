@@ -7,4 +7,8 @@ PROVIDERS = {
     "apns": "onecast.channels.push_apns:create",
     "webpush": "onecast.channels.webpush:create",
     "email_smtp": "onecast.channels.email_smtp.provider:create",
+    "whatsapp_cloud": "onecast.channels.whatsapp.provider:create",
+    "messenger": "onecast.channels.messenger.provider:create",
+    "telegram": "onecast.channels.telegram.provider:create",
+    "custom_http": "onecast.channels.custom.provider:create",
 }

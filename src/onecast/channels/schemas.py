@@ -10,14 +10,14 @@ CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 
 def _common_config(config: dict[str, Any]) -> dict[str, Any]:
     """Keys every provider honours; the provider checks its own."""
-    rate = config.get("rateLimitPerSecond")
+    rate = config.get("ratePerSecond")
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 100_000):
-        raise ValueError("config.rateLimitPerSecond must be a number above 0 and at most 100000")
+        raise ValueError("config.ratePerSecond must be a number above 0 and at most 100000")
     return config
 
 
 ChannelConfig = Annotated[dict[str, Any], AfterValidator(_common_config),
-                          Field(default_factory=dict, description="Provider settings; `rateLimitPerSecond` "
+                          Field(default_factory=dict, description="Provider settings; `ratePerSecond` "
                                 "caps sends on this channel (any provider)")]
 
 

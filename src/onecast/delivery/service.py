@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import select
 
 from onecast.billing.service import debit_send
+from onecast.channels import capabilities
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
@@ -31,7 +32,7 @@ SEND_TIMEOUT = 60.0
 def outbound_for(message: Message, entry: dict[str, Any], attempt: int, config: dict[str, Any]) -> OutboundMessage:
     content = message.content or {}
     channel = entry["channel"]
-    parts = [p for p in content.get("messageParts") or [] if not p.get("channels") or channel in p["channels"]]
+    parts = capabilities.adapt(entry["type"], capabilities.parts_for(content, channel))
     return OutboundMessage(
         message_id=message.id, space_id=message.space_id, channel=channel, type=entry["type"],
         address=entry["address"], body=channel_text(content, channel, "body"),

@@ -1,4 +1,4 @@
-"""Per-channel send rate: `config.rateLimitPerSecond` of a channel, else
+"""Per-channel send rate: `config.ratePerSecond` of a channel, else
 ONECAST_CHANNEL_RATE_PER_SECOND (0: unlimited). A short wait is slept in place; a long one hands
 the job back to the outbox for later, so throttled channels never hold every delivery slot."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ LONGEST_SLEEP = 1.0
 
 
 def channel_rate(config: dict[str, Any], default: float) -> float:
-    value = config.get("rateLimitPerSecond")
+    value = config.get("ratePerSecond")
     return float(value) if isinstance(value, (int, float)) and value > 0 else default
 
 

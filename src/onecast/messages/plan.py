@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from onecast.channels import capabilities
 from onecast.channels.service import ResolvedChannel
 from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count
 from onecast.channels.types import PHONE_TYPES, SMS_TYPES, address_field
@@ -104,6 +105,10 @@ def build_plan(item: MessageIn, channels: list[ResolvedChannel], profile: Profil
             plan.skipped.append({"channel": channel.channel, "reason": "NotOptedIn"})
             continue
         entry = channel.as_plan_entry(address)
+        degraded = capabilities.check(channel.channel, channel.type, content,
+                                      (content.get("channelOptions") or {}).get(channel.type) or {}, prefix)
+        if degraded:
+            entry["degraded"] = degraded
         if channel.type in SMS_TYPES:
             custom = (content.get("customBody") or {}).get(channel.channel)
             options = getattr(item.channelOptions, channel.type, None) if item.channelOptions else None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.billing.service import check_credit
 from onecast.channels.service import enabled_channels, resolve
+from onecast.channels.whatsapp import window as whatsapp_window
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
@@ -74,6 +75,7 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
     content = await compose_content(session, space.id, item, resolved, _render(item, profile),
                                     _merge_values(item, profile), message_id, prefix)
     plan = build_plan(item, resolved, profile, space.optin_defaults or {}, content, prefix)
+    await whatsapp_window.screen(session, space.id, plan, content, prefix)
     first = plan.entries[0] if plan.entries else None
     message = Message(
         id=message_id, space_id=space.id, direction="outbound", revision=1, attempts=0, redacted=False, profile_id=profile.id if profile else None,
