@@ -71,6 +71,9 @@ class Settings:
     inbound_smtp_max_bytes: int = 10 * 1024 * 1024
     inbound_smtp_tls_cert: str = ""
     inbound_smtp_tls_key: str = ""
+    # console
+    console_secret: str = ""  # signs console sessions; empty: derived from the secret key
+    console_session_hours: int = 12
 
     @property
     def async_database_url(self) -> str:

@@ -19,3 +19,4 @@ from onecast.links.models import ShortLink  # noqa: F401
 from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
 
 metadata = Base.metadata
+from onecast.console.models import ConsoleUser  # noqa: F401
