@@ -148,6 +148,8 @@ async def test_send(request: Request, viewer: Writer, space_id: SpaceId,
     here = f"/console/spaces/{space_id}/channels"
     try:
         to = {TEST_ADDRESS.get(form.get("type", ""), "profileId"): form.get("address")}
+        if form.get("profile"):  # also file it under a profile (created with this address when new)
+            to.setdefault("profileId", form["profile"])
         item = MessageIn.model_validate({"to": to, "body": form.get("body") or "Test from the Onecast console",
                                          "title": "Onecast test", "rules": [channel_id]})
         async with get_db(request).transaction() as session:
