@@ -117,3 +117,16 @@ def test_channel_form_per_provider(page, console):
     form.get_by_role("button", name="Create channel").click()
     expect(page.page.get_by_role("alert")).to_be_visible()
     page.shot("channels")
+
+
+def test_a_new_person_writes_in(page, console):
+    p = page.page
+    page.login(console)
+    page.goto(f"/console/spaces/{console.space_id}/sandbox")
+    p.get_by_label("sender channel").fill("email")
+    p.get_by_label("sender address").fill("bob@example.com")
+    p.get_by_label("sender text").fill("Hello, is anyone there?")
+    p.get_by_role("button", name="Receive").click()
+    mailbox = p.locator("section.device.mailbox[data-address='bob@example.com']")
+    expect(mailbox.locator(".bubble.in")).to_contain_text("Hello, is anyone there?")
+    page.shot("mailbox")

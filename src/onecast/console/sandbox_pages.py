@@ -51,11 +51,18 @@ async def _threads(session: AsyncSession, space_id: str, address: str | None = N
         thread = threads.setdefault(d.address, {"address": d.address, "channel": d.channel,
                                                 "kind": device_kind(d.payload.get("type")), "items": []})
         thread["items"].append({"out": True, "at": d.created_on, "delivery": d, "message": sent.get(d.message_id)})
+    by_digits = {addr.lstrip("+"): thread for addr, thread in threads.items()}
     for m in inbound:
-        sender = {str(v).lstrip("+") for v in ((m.request or {}).get("from") or {}).values()}
-        for addr, thread in threads.items():
-            if addr.lstrip("+") in sender:
-                thread["items"].append({"out": False, "at": m.created_on, "message": m})
+        sender = {k: str(v) for k, v in ((m.request or {}).get("from") or {}).items()}
+        thread = next((by_digits[v.lstrip("+")] for v in sender.values() if v.lstrip("+") in by_digits), None)
+        if thread is None and sender and (address is None or address.lstrip("+") in
+                                          {v.lstrip("+") for v in sender.values()}):
+            field, value = next(iter(sender.items()))  # someone who wrote in first: a device of their own
+            kind = {"phoneNumber": "phone", "email": "mailbox"}.get(field, "chat")
+            thread = threads[value] = by_digits[value.lstrip("+")] = {
+                "address": value, "channel": m.channel, "kind": kind, "items": []}
+        if thread is not None:
+            thread["items"].append({"out": False, "at": m.created_on, "message": m})
     for thread in threads.values():
         thread["items"].sort(key=lambda item: item["at"])
     return sorted(threads.values(), key=lambda t: t["items"][-1]["at"], reverse=True)
