@@ -39,6 +39,8 @@ class Settings:
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
     # Domains add their settings below, one line each, grouped under a comment naming the domain.
+    # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
+    smpp_refresh_seconds: float = 5.0
 
     @property
     def async_database_url(self) -> str:

@@ -1,6 +1,7 @@
 """Import every domain's tables so metadata (and Alembic) sees the whole schema."""
 from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
+from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.kit.db import Base
 from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401

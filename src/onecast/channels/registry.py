@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from onecast.channels.base import Provider
@@ -19,6 +20,15 @@ def register(name: str, factory: ProviderFactory) -> None:
 def provider_names() -> list[str]:
     _load_builtin()
     return sorted(_FACTORIES)
+
+
+def check_config(name: str, config: dict[str, Any]) -> None:
+    """A provider module may define `validate_config(config)`, raising ValueError (with a
+    `field` attribute naming the config key) for a config it cannot work with."""
+    target = PROVIDERS.get(name)
+    validator = getattr(import_module(target.partition(":")[0]), "validate_config", None) if target else None
+    if validator is not None:
+        validator(config)
 
 
 def _load_builtin() -> None:

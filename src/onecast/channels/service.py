@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.models import Channel
-from onecast.channels.registry import provider_names
+from onecast.channels.registry import check_config, provider_names
 from onecast.channels.types import BUILTIN_TYPES, CUSTOM_TYPE
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
@@ -70,6 +70,14 @@ def _check(channel_type: str, provider: str) -> None:
         raise invalid("provider", f"unknown provider {provider!r}; available: {', '.join(provider_names())}")
 
 
+def _check_config(provider: str, config: dict[str, Any]) -> None:
+    try:
+        check_config(provider, config)
+    except ValueError as exc:
+        field = getattr(exc, "field", None)
+        raise invalid(f"config.{field}" if field else "config", str(exc), "ChannelConfigInvalid") from None
+
+
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:
     stmt = select(Channel).where(Channel.space_id == space_id, Channel.channel_id == channel_id)
     if lock:
@@ -92,6 +100,7 @@ async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, 
 
 async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any]) -> Channel:
     _check(data["type"], data["provider"])
+    _check_config(data["provider"], data.get("config") or {})
     now = utcnow()
     channel = Channel(id=new_id(), space_id=space_id, channel_id=data["id"], type=data["type"],
                       provider=data["provider"], name=data.get("name") or data["id"],
@@ -108,6 +117,7 @@ async def create_channel(session: AsyncSession, space_id: str, data: dict[str, A
 
 async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any]) -> Channel:
     _check(data["type"], data["provider"])
+    _check_config(data["provider"], data.get("config") or {})
     channel.type, channel.provider = data["type"], data["provider"]
     channel.name = data.get("name") or channel.channel_id
     channel.config = data.get("config") or {}
