@@ -89,7 +89,7 @@ class Submitted:
         if not self.esm_class & 0x40:
             return None
         h = self.short_message
-        return (h[4], h[5], h[6]) if h[1] == 0x00 and h[2] == 3 else None
+        return (h[3], h[4], h[5]) if h[1] == 0x00 and h[2] == 3 else None
 
     @property
     def payload(self) -> bytes:

@@ -51,12 +51,17 @@ class Link:
         except asyncio.TimeoutError:
             return False
 
+    def _ready(self) -> Session | None:
+        """The bound transmitting session with the least load (in flight or queued), if any."""
+        ready = [s for s in self.sessions if s.can_submit]
+        return min(ready, key=lambda s: s.load) if ready else None
+
     async def _transmitter(self) -> Session:
         """The bound transmitting session with the fewest requests in flight."""
         while True:
-            ready = [s for s in self.sessions if s.can_submit]
-            if ready:
-                return min(ready, key=lambda s: s.in_flight)
+            session = self._ready()
+            if session is not None:
+                return session
             waiters = [asyncio.ensure_future(s.bound.wait()) for s in self.sessions if s.command != P.BIND_RECEIVER]
             try:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -86,8 +91,8 @@ class Link:
                 raise SubmitError("SmscUnavailable", "no bind to the SMSC accepted the message in time",
                                   permanent=False)
             try:
-                session = await asyncio.wait_for(self._transmitter(), remaining)
                 await self._pace()
+                session = self._ready() or await asyncio.wait_for(self._transmitter(), remaining)
                 resp = await session.request(P.SUBMIT_SM, params, tlvs)
             except asyncio.TimeoutError:
                 continue

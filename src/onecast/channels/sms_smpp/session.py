@@ -40,7 +40,8 @@ class Session:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._handlers: set[asyncio.Task] = set()
-        self.in_flight = 0
+        self.in_flight = 0  # requests sent and not answered yet
+        self.load = 0  # requests in flight or waiting for the window
         self.binds = 0  # how many times it bound (reconnects + 1)
 
     @property
@@ -160,14 +161,18 @@ class Session:
 
     async def request(self, command: int, params: dict, tlvs: dict[int, bytes] | None = None) -> P.Pdu:
         """Send a request within the window and wait for its response."""
-        async with self._window:
-            if not self.bound.is_set():
-                raise ConnectionLost("not bound")
-            self.in_flight += 1
-            try:
-                return await self._request(command, params, tlvs)
-            finally:
-                self.in_flight -= 1
+        self.load += 1
+        try:
+            async with self._window:
+                if not self.bound.is_set():
+                    raise ConnectionLost("not bound")
+                self.in_flight += 1
+                try:
+                    return await self._request(command, params, tlvs)
+                finally:
+                    self.in_flight -= 1
+        finally:
+            self.load -= 1
 
     def _drop_connection(self) -> None:
         self.bound.clear()
