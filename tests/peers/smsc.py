@@ -142,6 +142,7 @@ class Smsc:
         self._server: asyncio.base_events.Server | None = None
         self._conn_numbers = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
+        self._clients: dict[asyncio.Task, asyncio.StreamWriter] = {}
 
     async def start(self) -> "Smsc":
         self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
@@ -154,6 +155,10 @@ class Smsc:
         for conn in list(self.conns):
             conn.writer.close()
         self.conns.clear()
+        current = asyncio.current_task()
+        for writer in self._clients.values():  # connections that never bound too
+            writer.close()
+        await asyncio.gather(*(t for t in list(self._clients) if t is not current), return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -183,6 +188,7 @@ class Smsc:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = Conn(next(self._conn_numbers), "", writer)
+        self._clients[asyncio.current_task()] = writer
         try:
             while True:
                 head = await reader.readexactly(16)
@@ -198,6 +204,7 @@ class Smsc:
                 if not future.done():
                     future.set_exception(ConnectionError("closed"))
             writer.close()
+            self._clients.pop(asyncio.current_task(), None)
 
     async def _handle(self, conn: Conn, command: int, status: int, seq: int, body: bytes) -> None:
         name = NAMES.get(command & 0x7FFFFFFF) if command & 0x80000000 else NAMES.get(command)
