@@ -124,3 +124,16 @@ async def test_a_refused_bind_is_retried_and_the_submit_gives_up_transiently(sms
         assert not smsc.binds
     finally:
         await link.close()
+
+
+async def test_a_deliver_sm_not_kept_is_answered_with_a_temporary_error(smsc):
+    async def failing(_pdu: P.Pdu) -> int:
+        raise RuntimeError("database away")
+
+    link = Link(parse_config(smsc.config()), failing, "failing")
+    link.start()
+    try:
+        assert await link.wait_bound(10)
+        assert await smsc.send_mo("447700900123", "12345", "hello") == [P.ESME_RX_T_APPN]  # the SMSC retries
+    finally:
+        await link.close()

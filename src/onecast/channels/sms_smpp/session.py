@@ -146,6 +146,7 @@ class Session:
 
     def _write(self, pdu: P.Pdu) -> None:
         if self._writer is None or self._writer.is_closing():
+            self.bound.clear()  # submitters wait for the next bind instead of spinning on this one
             raise ConnectionLost("not connected")
         self._writer.write(P.encode(pdu))
 

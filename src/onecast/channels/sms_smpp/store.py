@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 
 from onecast.channels.base import Receipt
@@ -26,6 +27,9 @@ from onecast.messages.status import apply_status, move_forward
 log = structlog.get_logger("onecast.smpp")
 ACTOR = "provider:sms_smpp"
 PENDING_KEPT = timedelta(days=3)
+# A receipt waits for its submission for a moment (two commits racing); the sweep looks only this
+# far back, older ones just wait to be dropped (receipts of messages sent by another system).
+PENDING_SWEPT = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,9 @@ async def sweep(db, limit: int = 500) -> int:  # noqa: ANN001
     applied = 0
     async with db.transaction() as session:
         await session.execute(delete(SmppPendingReceipt).where(SmppPendingReceipt.received_on < utcnow() - PENDING_KEPT))
-        pending = list((await session.execute(select(SmppPendingReceipt).order_by(SmppPendingReceipt.id)
-                                              .limit(limit))).scalars())
+        pending = list((await session.execute(select(SmppPendingReceipt).where(
+            SmppPendingReceipt.received_on >= utcnow() - PENDING_SWEPT).order_by(SmppPendingReceipt.id)
+            .limit(limit))).scalars())
         for receipt in pending:
             forms = id_forms(receipt.smsc_id)
             rows = list((await session.execute(select(SmppPart).where(
@@ -174,6 +179,11 @@ class DeliverSink:
             await handle_receipt(self.db, self.ref, parse_receipt(pdu))
             return P.ESME_ROK
         mo = self.concatenation.add(pdu)
-        if mo is not None:
+        if mo is None:
+            return P.ESME_ROK
+        try:
             await handle_mo(self.db, self.ref, mo)
+        except ValidationError as exc:  # e.g. no sender: asking again would not help
+            log.warning("smpp_mo_refused", channel=self.ref.channel_ref, error=str(exc)[:300])
+            return P.ESME_RX_P_APPN
         return P.ESME_ROK
