@@ -3,6 +3,7 @@
 code calls in here through `DeliverSink`; nothing else of SMPP touches the database."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -112,23 +113,60 @@ async def _settle(session, message_id: str) -> None:  # noqa: ANN001
         log.info("smpp_receipt_not_forward", message_id=message_id, status=status, current=message.status)
 
 
-async def handle_receipt(db, ref: ChannelRef, info: ReceiptInfo) -> None:  # noqa: ANN001
+async def _store_receipt(session, ref: ChannelRef, info: ReceiptInfo) -> None:  # noqa: ANN001
     status = info.status
     if status is None:  # ENROUTE, ACCEPTD, UNKNOWN: nothing final to say
         return
-    forms = id_forms(info.message_id)
+    rows = list((await session.execute(select(SmppPart).where(
+        SmppPart.channel_ref == ref.channel_ref, SmppPart.smsc_id.in_(id_forms(info.message_id)))
+        .order_by(SmppPart.id.desc()))).scalars())
+    part = _apply_to_part(rows, info.message_id, status, info.stat, info.error)
+    if part is None:
+        session.add(SmppPendingReceipt(channel_ref=ref.channel_ref, smsc_id=normalise_id(info.message_id),
+                                       status=status, stat=info.stat, error=info.error,
+                                       details={}, received_on=utcnow()))
+        return
+    await session.flush()
+    await _settle(session, part.message_id)
+
+
+async def handle_receipt(db, ref: ChannelRef, info: ReceiptInfo) -> None:  # noqa: ANN001
     async with db.transaction() as session:
-        rows = list((await session.execute(select(SmppPart).where(
-            SmppPart.channel_ref == ref.channel_ref, SmppPart.smsc_id.in_(forms))
-            .order_by(SmppPart.id.desc()))).scalars())
-        part = _apply_to_part(rows, info.message_id, status, info.stat, info.error)
-        if part is None:
-            session.add(SmppPendingReceipt(channel_ref=ref.channel_ref, smsc_id=normalise_id(info.message_id),
-                                           status=status, stat=info.stat, error=info.error,
-                                           details={}, received_on=utcnow()))
-            return
-        await session.flush()
-        await _settle(session, part.message_id)
+        await _store_receipt(session, ref, info)
+
+
+class ReceiptBatcher:
+    """Receipts arriving together are stored in one transaction (one writer at a time on
+    SQLite): while one batch commits, the next gathers. Each caller returns once its receipt
+    is committed, or raises when its batch failed."""
+
+    def __init__(self, db, ref: ChannelRef, max_batch: int = 200) -> None:  # noqa: ANN001
+        self.db, self.ref, self.max_batch = db, ref, max_batch
+        self._queue: list[tuple[ReceiptInfo, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def store(self, info: ReceiptInfo) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((info, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            try:
+                async with self.db.transaction() as session:
+                    for info, _ in batch:
+                        await _store_receipt(session, self.ref, info)
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
 
 
 async def handle_mo(db, ref: ChannelRef, mo: MobileOriginated) -> None:  # noqa: ANN001
@@ -173,10 +211,11 @@ class DeliverSink:
         self.db = db
         self.ref = ref
         self.concatenation = Concatenation()
+        self.receipts = ReceiptBatcher(db, ref)
 
     async def __call__(self, pdu: P.Pdu) -> int:
         if is_receipt(pdu):
-            await handle_receipt(self.db, self.ref, parse_receipt(pdu))
+            await self.receipts.store(parse_receipt(pdu))
             return P.ESME_ROK
         mo = self.concatenation.add(pdu)
         if mo is None:
