@@ -55,7 +55,7 @@ async def _pending_for(session, channel_ref: str, smsc_ids: list[str]) -> list[S
     forms = {form for smsc_id in smsc_ids for form in id_forms(smsc_id)}
     rows = await session.execute(select(SmppPendingReceipt).where(
         SmppPendingReceipt.channel_ref == channel_ref, SmppPendingReceipt.smsc_id.in_(forms))
-        .order_by(SmppPendingReceipt.id))
+        .order_by(SmppPendingReceipt.id).with_for_update(skip_locked=True))  # the sweep may hold some
     return list(rows.scalars())
 
 
@@ -70,6 +70,10 @@ def _apply_to_part(rows: list[SmppPart], smsc_id: str, status: str, stat: str,
     return None
 
 
+async def _forget(session, receipt: SmppPendingReceipt) -> None:  # noqa: ANN001
+    await session.execute(delete(SmppPendingReceipt).where(SmppPendingReceipt.id == receipt.id))
+
+
 async def record_submission(db, ref: ChannelRef, message_id: str, smsc_ids: list[str]) -> tuple[Receipt, ...]:  # noqa: ANN001
     """Remember the parts' SMSC ids; receipts that came before (kept as pending) are applied to
     them and returned, so the delivery worker records them right after `sent`."""
@@ -82,7 +86,7 @@ async def record_submission(db, ref: ChannelRef, message_id: str, smsc_ids: list
         session.add_all(rows)
         for pending in await _pending_for(session, ref.channel_ref, smsc_ids):
             if _apply_to_part(rows, pending.smsc_id, pending.status, pending.stat, pending.error) is not None:
-                await session.delete(pending)
+                await _forget(session, pending)
         await session.flush()
         status, details = _aggregate(rows)
     return (Receipt(status, details),) if status else ()
@@ -189,14 +193,14 @@ async def sweep(db, limit: int = 500) -> int:  # noqa: ANN001
         await session.execute(delete(SmppPendingReceipt).where(SmppPendingReceipt.received_on < utcnow() - PENDING_KEPT))
         pending = list((await session.execute(select(SmppPendingReceipt).where(
             SmppPendingReceipt.received_on >= utcnow() - PENDING_SWEPT).order_by(SmppPendingReceipt.id)
-            .limit(limit))).scalars())
+            .limit(limit).with_for_update(skip_locked=True))).scalars())
         for receipt in pending:
             forms = id_forms(receipt.smsc_id)
             rows = list((await session.execute(select(SmppPart).where(
                 SmppPart.channel_ref == receipt.channel_ref, SmppPart.smsc_id.in_(forms)))).scalars())
             part = _apply_to_part(rows, receipt.smsc_id, receipt.status, receipt.stat, receipt.error)
             if part is not None:
-                await session.delete(receipt)
+                await _forget(session, receipt)
                 await session.flush()
                 await _settle(session, part.message_id)
                 applied += 1
