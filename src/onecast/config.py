@@ -71,6 +71,8 @@ class Settings:
     inbound_smtp_max_bytes: int = 10 * 1024 * 1024
     inbound_smtp_tls_cert: str = ""
     inbound_smtp_tls_key: str = ""
+    # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
+    smpp_refresh_seconds: float = 5.0
 
     @property
     def async_database_url(self) -> str:

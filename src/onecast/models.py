@@ -3,6 +3,7 @@ from onecast.billing.models import BillingAccount, LedgerEntry  # noqa: F401
 from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
 from onecast.channels.whatsapp.models import WhatsAppSession  # noqa: F401
+from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.devices.models import PushDevice  # noqa: F401
 from onecast.inbound_email.models import Email2SmsAdaptor  # noqa: F401
