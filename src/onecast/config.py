@@ -39,6 +39,17 @@ class Settings:
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
     # Domains add their settings below, one line each, grouped under a comment naming the domain.
+    # webhooks
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_retry_jitter: float = 0.2
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    webhook_allowed_networks: str = ""
+    webhook_concurrency: int = 32
+    webhook_endpoint_concurrency: int = 4
+    webhook_poll_seconds: float = 0.1
+    webhook_secret_grace_seconds: float = 86400.0
+    webhook_replay_max: int = 10000
 
     @property
     def async_database_url(self) -> str:

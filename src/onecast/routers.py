@@ -6,4 +6,5 @@ ROUTER_MODULES = [
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
+    "onecast.webhooks.endpoints",
 ]
