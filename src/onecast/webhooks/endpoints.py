@@ -11,8 +11,7 @@ from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.etag import check_if_match
 from onecast.kit.state import get_db, get_settings
-from onecast.webhooks import service
-from onecast.webhooks.catalogue import EVENT_TYPES, templates
+from onecast.webhooks import catalogue, service
 from onecast.webhooks.models import Webhook
 from onecast.webhooks.schemas import (DeliveryOut, EventTypeOut, ReplayIn, ReplayOut, TemplateOut, WebhookIn,
                                       WebhookOut)
@@ -60,7 +59,7 @@ async def create_webhook(request: Request, principal: SpaceAuth, body: WebhookIn
 async def available_events(principal: SpaceAuth,
                            includeSchemas: bool = False) -> list[dict]:  # noqa: N803
     out = []
-    for kind in EVENT_TYPES:
+    for kind in catalogue.EVENT_TYPES:
         item = {"type": kind.type, "description": kind.description,
                 "filters": [{"name": f.name, "path": f.path, "required": f.required, "description": f.description}
                             for f in kind.filters]}
@@ -71,7 +70,7 @@ async def available_events(principal: SpaceAuth,
 
 
 def _templates() -> list[dict]:
-    return [{"name": t.name, "description": t.description, "events": list(t.events)} for t in templates()]
+    return [{"name": t.name, "description": t.description, "events": list(t.events)} for t in catalogue.templates()]
 
 
 @router.get("/accesstokens/availabletemplates", response_model=list[TemplateOut],
