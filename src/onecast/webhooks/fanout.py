@@ -14,6 +14,9 @@ from onecast.webhooks.service import new_delivery
 
 async def fan_out(db, limit: int = 500) -> int:  # noqa: ANN001
     """Move up to `limit` outbox rows, oldest first; returns how many."""
+    async with db.read() as session:  # an empty outbox costs no write lock
+        if (await session.execute(select(WebhookOutbox.seq).limit(1))).first() is None:
+            return 0
     async with db.transaction() as session:
         rows = list((await session.execute(select(WebhookOutbox).order_by(WebhookOutbox.seq).limit(limit)
                                            .with_for_update(skip_locked=True))).scalars())
