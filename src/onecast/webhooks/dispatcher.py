@@ -191,6 +191,7 @@ class Dispatcher:
             async with self._slots:
                 async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
                     code = response.status_code
+                    await _read_some(response)
         except BlockedTarget as exc:
             return Outcome(retry.REJECTED, None, elapsed(), str(exc))
         except httpx.TimeoutException:
@@ -294,6 +295,15 @@ class Dispatcher:
             await asyncio.gather(*list(self._lanes.values()), return_exceptions=True)
         await self.close()
         log.info("webhook_dispatcher_stopped", dispatcher=self.name)
+
+
+async def _read_some(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a short answer to its end, so the connection is kept alive; a long one is cut off."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > limit:
+            return
 
 
 async def run(db, settings: Settings, stop: asyncio.Event) -> None:  # noqa: ANN001
