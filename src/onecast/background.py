@@ -11,4 +11,5 @@ SERVICES: list[str] = [
 
 CHORES: list[str] = [
     "onecast.kit.idempotency:purge_expired_chore",
+    "onecast.webhooks.retention:purge_delivered_chore",
 ]

@@ -50,6 +50,7 @@ class Settings:
     webhook_poll_seconds: float = 0.1
     webhook_secret_grace_seconds: float = 86400.0
     webhook_replay_max: int = 10000
+    webhook_keep_delivered_seconds: float = 30 * 86400.0
 
     @property
     def async_database_url(self) -> str:

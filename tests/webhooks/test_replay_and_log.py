@@ -1,9 +1,11 @@
 """Replay by event id or time range, and the paginated delivery log."""
+import dataclasses
 import json
 
 from sqlalchemy import select
 
 from onecast.kit.models import Event
+from onecast.webhooks.retention import purge_delivered_chore
 from tests.webhooks.conftest import deliveries, later, make_hook
 
 
@@ -81,3 +83,17 @@ async def test_the_delivery_log_paginates_newest_first(hs, receiver, drain):
     r = await hs.get(f"/webhooks/{hook['id']}/deliveries", params={"cursor": "not-a-cursor"})
     assert r.status_code == 400 and r.json()["code"] == "InvalidCursor"
     assert (await hs.get(f"/webhooks/{hook['id']}/deliveries", params={"status": "pending"})).json() == []
+
+
+async def test_delivered_deliveries_are_purged_after_the_retention_dead_letters_kept(wh_app, wh_settings, hs,
+                                                                                      receiver, drain):
+    ok = await make_hook(hs, receiver.url("/ok"))
+    dead = await make_hook(hs, receiver.url("/status/400"))
+    await hs.post("/profiles", json={"id": "p1"})
+    await drain(hs)
+    await purge_delivered_chore(wh_app.state.db, wh_settings)
+    assert len(await deliveries(hs, ok["id"])) == 1  # younger than the retention
+    assert await purge_delivered_chore(wh_app.state.db, dataclasses.replace(
+        wh_settings, webhook_keep_delivered_seconds=-1)) >= 1
+    assert await deliveries(hs, ok["id"]) == []
+    assert [d["status"] for d in await deliveries(hs, dead["id"])] == ["dead"]

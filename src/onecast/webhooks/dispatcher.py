@@ -36,7 +36,7 @@ from onecast.webhooks.signing import signed_headers
 from onecast.webhooks.ssrf import AddressGuard, BlockedTarget
 
 log = structlog.get_logger("onecast.webhooks")
-CHUNK = 200  # deliveries a non-batched lane loads at a time
+ROUNDS = 8  # a non-batched lane loads this many requests per endpoint slot at a time
 USER_AGENT = "Onecast-Webhooks/0.1"
 
 
@@ -68,7 +68,9 @@ class Dispatcher:
         self.client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False,
                                         headers={"User-Agent": USER_AGENT},
                                         limits=httpx.Limits(max_connections=settings.webhook_concurrency * 4))
-        self.lease = timedelta(seconds=max(60.0, settings.webhook_timeout_seconds * 3))
+        self.chunk = max(1, settings.webhook_endpoint_concurrency) * ROUNDS
+        # Long enough for a chunk of requests that all time out; renewed after each chunk.
+        self.lease = timedelta(seconds=settings.webhook_timeout_seconds * (ROUNDS + 2) + 30)
         self._lanes: dict[str, asyncio.Task] = {}
         self._slots = asyncio.Semaphore(settings.webhook_concurrency)
         self._stopping = False
@@ -115,7 +117,7 @@ class Dispatcher:
             hook = await session.get(Webhook, webhook_id)
             if hook is None or not hook.enabled or hook.deleted_on is not None:
                 return None, []
-            limit = hook.max_batch_size if hook.batch else CHUNK
+            limit = hook.max_batch_size if hook.batch else self.chunk
             rows = (await session.execute(
                 select(WebhookDelivery.id, WebhookDelivery.entity_id, WebhookDelivery.created_on, Event)
                 .join(Event, Event.id == WebhookDelivery.event_id)
