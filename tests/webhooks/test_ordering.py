@@ -63,3 +63,20 @@ async def test_the_worker_process_runs_the_dispatcher(wh_app, wh_settings, hs, r
     finally:
         worker.stop()
         await running
+
+
+async def test_one_dispatcher_at_a_time_owns_a_lane(wh_app, wh_settings, hs, receiver):
+    from onecast.webhooks.dispatcher import Dispatcher
+
+    hook = await make_hook(hs, receiver.url("/ok"))
+    first, second = (Dispatcher(wh_app.state.db, wh_settings, name=n) for n in ("d1", "d2"))
+    try:
+        assert await first._claim_lane(hook["id"])
+        assert not await second._claim_lane(hook["id"])
+        assert await second.run_lane(hook["id"]) == 0
+        await first._release_lane(hook["id"])
+        assert await second._claim_lane(hook["id"])
+    finally:
+        await second._release_lane(hook["id"])
+        await first.close()
+        await second.close()
