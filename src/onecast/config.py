@@ -73,6 +73,18 @@ class Settings:
     inbound_smtp_tls_key: str = ""
     # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
     smpp_refresh_seconds: float = 5.0
+    # webhooks
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_retry_jitter: float = 0.2
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    webhook_allowed_networks: str = ""
+    webhook_concurrency: int = 32
+    webhook_endpoint_concurrency: int = 4
+    webhook_poll_seconds: float = 0.1
+    webhook_secret_grace_seconds: float = 86400.0
+    webhook_replay_max: int = 10000
+    webhook_keep_delivered_seconds: float = 30 * 86400.0
 
     @property
     def async_database_url(self) -> str:
