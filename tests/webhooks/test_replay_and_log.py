@@ -39,7 +39,8 @@ async def test_replay_a_time_range_of_subscribed_events(hs, receiver, drain):
     r = await hs.post(f"/webhooks/{hook['id']}/replay", json={"from": start.isoformat(), "to": end.isoformat()})
     assert r.status_code == 202 and r.json()["replayed"] == 3
     await drain(hs)
-    assert [json.loads(got.body)["payload"]["id"] for got in receiver.at("/ok")] == ["r0", "r1", "r2"]
+    # Order is kept per entity only; three profiles may arrive in any order.
+    assert sorted(json.loads(got.body)["payload"]["id"] for got in receiver.at("/ok")) == ["r0", "r1", "r2"]
 
 
 async def test_replay_needs_one_form(hs, receiver):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
 from onecast.kit.db import Base, JSONDoc, UTCDateTime
+from onecast.kit.secrets import EncryptedJSON, EncryptedText
 
 
 class Webhook(Base):
@@ -17,9 +18,9 @@ class Webhook(Base):
     space_id: Mapped[str] = mapped_column(String(36), index=True)
     name: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(2048))
-    secret: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (kit.secrets)
     # [{"secret": ..., "expiresOn": iso}]: still signed with during a rotation's grace period.
-    previous_secrets: Mapped[list] = mapped_column(JSONDoc, default=list)
+    previous_secrets: Mapped[list] = mapped_column(EncryptedJSON, default=list)
     subscriptions: Mapped[list] = mapped_column(JSONDoc, default=list)
     batch: Mapped[bool] = mapped_column(Boolean, default=False)
     max_batch_size: Mapped[int] = mapped_column(Integer, default=100)
