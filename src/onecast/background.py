@@ -6,6 +6,7 @@ it returns when `stop` is set.
 CHORES: "module:function" with `async def chore(db, settings) -> None`; run every few minutes.
 """
 SERVICES: list[str] = [
+    "onecast.verify.tasks:run",
 ]
 
 CHORES: list[str] = [

@@ -39,6 +39,14 @@ class Settings:
     body_max_bytes: int = 1024 * 1024
     log_json: bool = True
     # Domains add their settings below, one line each, grouped under a comment naming the domain.
+    # verify
+    verify_code_length: int = 6
+    verify_max_attempts: int = 5
+    verify_default_minutes: int = 10
+    verify_resend_seconds: int = 30
+    verify_max_per_hour: int = 5
+    verify_hash_iterations: int = 20_000
+    verify_scrub_seconds: float = 1.0
 
     @property
     def async_database_url(self) -> str:

@@ -7,5 +7,7 @@ from onecast.kit.models import Event, IdempotencyRecord  # noqa: F401
 from onecast.messages.models import Message, MessageStatusEvent  # noqa: F401
 from onecast.profiles.models import Profile  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
+from onecast.verify.models import VerifyRequest  # noqa: F401
+from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
 
 metadata = Base.metadata

@@ -6,4 +6,8 @@ ROUTER_MODULES = [
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
+    "onecast.verify.endpoints",
+    "onecast.phonevalidation.endpoints",
+    "onecast.rules.endpoints",
+    "onecast.analytics.endpoints",
 ]
