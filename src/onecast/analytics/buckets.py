@@ -82,7 +82,7 @@ class Window:
         """Every bucket start of the window, oldest first (so empty periods show as zeros)."""
         try:
             return self._buckets()
-        except OverflowError:
+        except (OverflowError, ValueError):  # past year 9999
             raise invalid("to", "the window reaches past the supported dates") from None
 
     def _buckets(self) -> list[datetime]:
@@ -115,7 +115,7 @@ def window(start: datetime, end: datetime, unit: str | None, tz: str | None) -> 
         raise invalid("by", f"must be one of {', '.join(UNITS)}")
     try:
         start_utc, end_utc = as_utc(start), as_utc(end)
-    except OverflowError:
+    except (OverflowError, ValueError):
         raise invalid("from", "is out of range") from None
     if end_utc <= start_utc:
         raise invalid("to", "must be after `from`")
