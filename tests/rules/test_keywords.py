@@ -73,3 +73,16 @@ async def test_stop_wins_over_keyword_rules(app, space):
     await inbound(space, "stop")
     assert await events(app, space.space_id, "automation.startChat") == []
     assert len(await events(app, space.space_id, "automation.optInChange")) == 1
+
+
+async def test_a_failing_rule_never_loses_the_inbound_message(app, space, monkeypatch):
+    from onecast.rules import inbound as engine
+
+    async def broken(*_args):  # noqa: ANN002
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(engine, "_apply", broken)
+    message = await inbound(space, "STOP")
+    [skipped] = await events(app, space.space_id, "automation.skipped")
+    assert skipped.payload["reason"] == "RuleFailed" and skipped.entity_id == message["messageId"]
+    assert len(await events(app, space.space_id, "message.inbound")) == 1

@@ -128,7 +128,19 @@ def _first_match(candidates: list[Candidate], message: Message, channel_type: st
 
 async def apply_inbound_rules(session: AsyncSession, space_id: str, message: Message,
                               profile: Profile | None) -> None:
-    """Called by messages.inbound.receive_inbound once the inbound message is stored."""
+    """Called by messages.inbound.receive_inbound once the inbound message is stored. A failing
+    rule must never lose the inbound message (or a provider's send outcome it arrived with), so
+    its work runs in a savepoint and a failure is recorded instead of raised."""
+    try:
+        async with session.begin_nested():
+            await _apply(session, space_id, message, profile)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("automation_failed", message_id=message.id)
+        record_event(session, space_id, "automation.skipped", message.id,
+                     {"inboundMessageId": message.id, "reason": "RuleFailed", "detail": repr(exc)[:500]})
+
+
+async def _apply(session: AsyncSession, space_id: str, message: Message, profile: Profile | None) -> None:
     correlation = (message.request or {}).get("correlation") or {}
     if (correlation.get("metadata") or {}).get("automation"):
         return  # an answer to one of our automatic replies: never start a reply loop
