@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
 
 from onecast.analytics import service
 from onecast.analytics.buckets import UNITS, Window, window
@@ -32,48 +33,30 @@ def analytics_window(
 Win = Annotated[Window, Depends(analytics_window)]
 Report = Callable[[Any, str, Window], Awaitable[list[dict[str, Any]]]]
 
-
-async def _report(request: Request, space_id: str, win: Window, report: Report) -> list[dict[str, Any]]:
-    async with get_db(request).read() as session:
-        return await report(session, space_id, win)
-
-
-@router.get("/messages", response_model=list[MessageAnalytics],
-            description="Outbound messages by status and channel (and their SMS segments), inbound by channel, "
-                        "per bucket of their creation time; statuses are the current ones.")
-async def messages(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.messages)
-
-
-@router.get("/sms/outbound", response_model=list[SmsOutboundAnalytics])
-async def sms_outbound(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.sms_outbound)
+REPORTS: list[tuple[str, type[BaseModel], Report, str]] = [
+    ("/messages", MessageAnalytics, service.messages,
+     "Outbound messages by status and channel (and their SMS segments), inbound by channel, per bucket of their "
+     "creation time; statuses are the current ones."),
+    ("/sms/outbound", SmsOutboundAnalytics, service.sms_outbound, "SMS submitted, delivered, filtered, undeliverable."),
+    ("/sms/inbound", SmsInboundAnalytics, service.sms_inbound, "SMS received."),
+    ("/sms/tracking", SmsTrackingAnalytics, service.sms_tracking,
+     "Clicks on short links (`interaction.click` events) and tracked links sent."),
+    ("/sms/verify", SmsVerifyAnalytics, service.sms_verify, "Verify requests by outcome, per bucket of creation."),
+    ("/sessions", SessionAnalytics, service.sessions,
+     "Sessions started (by platform and sdkType) and ended (`session.start` / `session.end` events)."),
+    ("/conversationmessages", ConversationMessageAnalytics, service.conversation_messages,
+     "Conversation messages sent, delivered and read (`conversationMessage.*` events)."),
+]
 
 
-@router.get("/sms/inbound", response_model=list[SmsInboundAnalytics])
-async def sms_inbound(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.sms_inbound)
+def _endpoint(report: Report) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
+    async def endpoint(request: Request, principal: SpaceAuth, win: Win) -> list[dict[str, Any]]:
+        async with get_db(request).read() as session:
+            return await report(session, principal.space_id, win)
+
+    return endpoint
 
 
-@router.get("/sms/tracking", response_model=list[SmsTrackingAnalytics],
-            description="Clicks on short links (`interaction.click` events) and tracked links sent.")
-async def sms_tracking(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.sms_tracking)
-
-
-@router.get("/sms/verify", response_model=list[SmsVerifyAnalytics],
-            description="Verify requests by outcome, per bucket of their creation time.")
-async def sms_verify(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.sms_verify)
-
-
-@router.get("/sessions", response_model=list[SessionAnalytics],
-            description="Sessions started (by platform and sdkType) and ended (`session.start` / `session.end`).")
-async def sessions(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.sessions)
-
-
-@router.get("/conversationmessages", response_model=list[ConversationMessageAnalytics],
-            description="Conversation messages sent, delivered and read (conversationMessage.* events).")
-async def conversation_messages(request: Request, principal: SpaceAuth, win: Win) -> list[dict]:
-    return await _report(request, principal.space_id, win, service.conversation_messages)
+for _path, _model, _report, _description in REPORTS:
+    router.add_api_route(_path, _endpoint(_report), methods=["GET"], response_model=list[_model],
+                         name="analytics_" + _report.__name__, description=_description)
