@@ -9,5 +9,6 @@ from onecast.profiles.models import Profile  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 from onecast.verify.models import VerifyRequest  # noqa: F401
 from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
+from onecast.analytics import models as analytics_indexes  # noqa: F401
 
 metadata = Base.metadata

@@ -50,8 +50,7 @@ async def _message_groups(session: AsyncSession, space_id: str, win: Window, *,
     inner = (select(win.slot(_dialect(session), Message.created_on).label("slot"), Message.direction.label("direction"),
                     channel.label("channel"), Message.status.label("status"),
                     func.coalesce(Message.segment_count, 0).label("segments"))
-             .where(Message.space_id == space_id, Message.created_on >= win.start, Message.created_on < win.end,
-                    Message.deleted_on.is_(None)))
+             .where(Message.space_id == space_id, Message.created_on >= win.start, Message.created_on < win.end))
     if direction:
         inner = inner.where(Message.direction == direction)
     rows = inner.subquery()
