@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -57,7 +58,7 @@ async def test_code_is_never_stored_in_clear_once_sent(app, space, deliver):
     assert shown["body"] == "Your verification code is ******" and shown["status"] in ("sent", "delivered")
     async with app.state.db.read() as session:
         request = await session.get(VerifyRequest, created["requestId"])
-    assert request.scrubbed and code not in request.code_hash and code not in request.masked_body
+    assert request.scrubbed and code not in request.code_hash and code not in json.dumps(request.masked)
     # the hash still checks the code
     r = await space.put(f"/verify/{created['requestId']}/validate", json={"code": code})
     assert r.json()["status"] == "CodeVerified"
@@ -173,3 +174,16 @@ async def test_worker_service_scrubs_sent_codes(app, settings, space, deliver):
     finally:
         stop.set()
         await asyncio.wait_for(service, 10)
+
+
+def test_mask_code_hides_every_copy_but_keeps_addresses():
+    from onecast.verify.service import mask_code
+
+    message = {"to": {"phoneNumber": "447400123456"}, "body": "Code 123456", "metadata": {"ref": "x123456"},
+               "content": {"channels": {"sms": {"body": "Code:123456!"}}, "note": "use 123456 now"},
+               "messageParts": [{"type": "text/plain", "data": "1234567"}]}
+    masked = mask_code(message, "123456", "******")
+    assert masked["to"] == {"phoneNumber": "447400123456"}  # digits touch it: not the code
+    assert masked["body"] == "Code ******" and masked["content"]["channels"]["sms"]["body"] == "Code:******!"
+    assert masked["content"]["note"] == "use ****** now" and masked["metadata"] == {"ref": "x******"}
+    assert masked["messageParts"][0]["data"] == "******7"

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
-from onecast.kit.db import Base, UTCDateTime
+from onecast.kit.db import Base, JSONDoc, UTCDateTime
 
 
 class VerifyRequest(Base):
@@ -23,8 +23,9 @@ class VerifyRequest(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
     message_id: Mapped[str] = mapped_column(String(36))
-    # The SMS text with the code masked: what the message row keeps once it was handed over
-    masked_body: Mapped[str] = mapped_column(Text)
+    # The SMS message's text fields with the code masked ({body, title, request, content}):
+    # what the message row keeps once the worker has handed it over
+    masked: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     # False while the SMS carrying the code may still hold it in clear (until it left the worker)
     scrubbed: Mapped[bool] = mapped_column(default=False)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ CODE = re.compile(r"\{\{\s*code\s*\}\}")
 VALID_MINUTES = re.compile(r"\{\{\s*validMinutes\s*\}\}")
 ALPHANUMERIC_FROM = re.compile(r"^[0-9a-zA-Z _.\-]+$")
 MASK = "*"
+TEXT_KEYS = {"body", "title", "data", "text"}
 
 
 def check_from(value: str) -> None:
@@ -70,24 +72,33 @@ def _text(template: str, code: str, valid_until: datetime, now: datetime) -> str
     return CODE.sub(code, VALID_MINUTES.sub(str(minutes), template))
 
 
+def mask_code(value: Any, code: str, mask: str, key: str | None = None) -> Any:
+    """`value` (a message's JSON) with the code masked: everywhere in text fields, and elsewhere
+    only where no digit touches it (so a phone number that happens to contain it stays intact)."""
+    if isinstance(value, str):
+        if key in TEXT_KEYS:
+            return value.replace(code, mask)
+        return re.sub(rf"(?<!\d){code}(?!\d)", mask, value)
+    if isinstance(value, dict):
+        return {k: mask_code(v, code, mask, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_code(v, code, mask, key) for v in value]
+    return value
+
+
 async def _throttle(session: AsyncSession, space_id: str, number: str, now: datetime, settings: Settings) -> None:
     """At most `verify_max_per_hour` codes per number and hour, and one per `verify_resend_seconds`.
     The space row lock makes the count and the insert one step on PostgreSQL too."""
     await lock_space(session, space_id)
-    count, last = (await session.execute(
-        select(func.count(), func.max(VerifyRequest.created_on)).where(
+    count, oldest, last = (await session.execute(
+        select(func.count(), func.min(VerifyRequest.created_on), func.max(VerifyRequest.created_on)).where(
             VerifyRequest.space_id == space_id, VerifyRequest.phone_number == number,
             VerifyRequest.created_on > now - timedelta(hours=1)))).one()
-    last = as_utc(last)
     wait = 0.0
     if last is not None:
-        wait = settings.verify_resend_seconds - (now - last).total_seconds()
+        wait = settings.verify_resend_seconds - (now - as_utc(last)).total_seconds()
     if count >= settings.verify_max_per_hour:
-        oldest = as_utc((await session.execute(
-            select(func.min(VerifyRequest.created_on)).where(
-                VerifyRequest.space_id == space_id, VerifyRequest.phone_number == number,
-                VerifyRequest.created_on > now - timedelta(hours=1)))).scalar_one())
-        wait = max(wait, (oldest + timedelta(hours=1) - now).total_seconds())
+        wait = max(wait, (as_utc(oldest) + timedelta(hours=1) - now).total_seconds())
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         raise Problem(429, "Throttled", f"Too many codes sent to this number; retry in {seconds} s",
@@ -116,11 +127,14 @@ async def create(session: AsyncSession, principal: Principal, settings: Settings
         "metadata": {"verifyRequestId": request_id},
     })
     (message,) = await messages.send_many(session, principal, [item])
+    mask = MASK * len(code)
+    masked = {"body": mask_code(message.body, code, mask, "body"), "title": mask_code(message.title, code, mask, "title"),
+              "request": mask_code(message.request, code, mask), "content": mask_code(message.content, code, mask)}
     request = VerifyRequest(
         id=request_id, space_id=principal.space_id, phone_number=number,
         code_salt=salt, code_hash=codes.hash_code(code, salt, settings.verify_hash_iterations),
         state="pending", attempts=0, valid_until=valid_until, message_id=message.id,
-        masked_body=_text(body.body, MASK * len(code), valid_until, now), scrubbed=False,
+        masked=masked, scrubbed=False,
         created_on=now, created_by=principal.actor)
     session.add(request)
     await session.flush()
@@ -168,10 +182,9 @@ async def scrub(session: AsyncSession, request: VerifyRequest) -> bool:
     if message is not None and message.status in messages.IN_FLIGHT:
         return False
     if message is not None and not message.redacted:
-        masked = request.masked_body
-        message.body = masked
-        message.request = {**(message.request or {}), "body": masked}
-        message.content = {**(message.content or {}), "body": masked}
+        masked = request.masked or {}
+        message.body, message.title = masked.get("body"), masked.get("title")
+        message.request, message.content = masked.get("request") or {}, masked.get("content") or {}
     request.scrubbed = True
     return True
 

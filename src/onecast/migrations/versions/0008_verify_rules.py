@@ -65,7 +65,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('valid_until', onecast.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('message_id', sa.String(length=36), nullable=False),
-    sa.Column('masked_body', sa.Text(), nullable=False),
+    sa.Column('masked', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('scrubbed', sa.Boolean(), nullable=False),
     sa.Column('created_on', onecast.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=100), nullable=False),
