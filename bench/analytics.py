@@ -82,7 +82,6 @@ async def _time(db: Database, space_id: str, report, win, runs: int) -> dict:  #
 
 
 async def bench(url: str, rows: int, runs: int) -> dict:
-    upgrade(url)
     db = Database(database_url_for(url))
     try:
         began = time.perf_counter()
@@ -109,11 +108,13 @@ def main() -> int:
     args = p.parse_args()
     out: dict = {"bench": "analytics", "python": platform.python_version(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="onecast-bench-") as tmp:
+        upgrade(f"sqlite:///{tmp}/bench.db")  # alembic runs its own event loop: before asyncio.run
         out["sqlite"] = asyncio.run(bench(f"sqlite:///{tmp}/bench.db", args.rows, args.runs))
     if args.postgres:
         pg = PostgresDatabase(args.postgres)
         try:
             pg.create()
+            upgrade(pg.url)
             out["postgresql"] = asyncio.run(bench(pg.url, args.rows, args.runs))
         except BenchError as exc:
             out["postgresql"] = {"error": str(exc)}
