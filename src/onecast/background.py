@@ -10,6 +10,7 @@ SERVICES: list[str] = [
     "onecast.inbound_email.listener:run",
     "onecast.channels.sms_smpp.service:run",
     "onecast.webhooks.dispatcher:run",
+    "onecast.verify.tasks:run",
 ]
 
 CHORES: list[str] = [

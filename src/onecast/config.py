@@ -85,6 +85,14 @@ class Settings:
     webhook_secret_grace_seconds: float = 86400.0
     webhook_replay_max: int = 10000
     webhook_keep_delivered_seconds: float = 30 * 86400.0
+    # verify
+    verify_code_length: int = 6
+    verify_max_attempts: int = 5
+    verify_default_minutes: int = 10
+    verify_resend_seconds: int = 30
+    verify_max_per_hour: int = 5
+    verify_hash_iterations: int = 20_000
+    verify_scrub_seconds: float = 1.0
 
     @property
     def async_database_url(self) -> str:
