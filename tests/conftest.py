@@ -15,6 +15,11 @@ from onecast.config import Settings
 from onecast.kit.migrate import upgrade
 
 
+# One secret key for the test process and every server it starts, so all read each other's
+# encrypted columns (and no key file is written into the working directory).
+os.environ.setdefault("ONECAST_SECRET_KEYS", "wVbH0xRKxN3pbEC2JQ2tB3ESXTIbAqUNq5bp7BiC8kQ=")
+
+
 def _database_url() -> str:
     url = os.environ.get("ONECAST_TEST_DATABASE_URL")
     if url:
@@ -32,7 +37,8 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, log_json=True, retry_base_seconds=0.05,
+    return Settings(database_url=database_url, secret_keys=os.environ["ONECAST_SECRET_KEYS"],
+                    log_json=True, retry_base_seconds=0.05,
                     retry_max_seconds=0.2, worker_poll_seconds=0.02, lease_seconds=5.0)
 
 

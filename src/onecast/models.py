@@ -3,6 +3,7 @@ from onecast.billing.models import BillingAccount, LedgerEntry  # noqa: F401
 from onecast.channels.models import Channel  # noqa: F401
 from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # noqa: F401
 from onecast.channels.whatsapp.models import WhatsAppSession  # noqa: F401
+from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.devices.models import PushDevice  # noqa: F401
 from onecast.inbound_email.models import Email2SmsAdaptor  # noqa: F401
@@ -17,6 +18,10 @@ from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 from onecast.templates.models import Template, TemplateApproval  # noqa: F401
 from onecast.links.models import ShortLink  # noqa: F401
 from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
+from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookOutbox  # noqa: F401
+from onecast.verify.models import VerifyRequest  # noqa: F401
+from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
+from onecast.analytics import models as analytics_indexes  # noqa: F401
 
 metadata = Base.metadata
 from onecast.console.models import ConsoleUser  # noqa: F401

@@ -21,4 +21,9 @@ ROUTER_MODULES = [
     "onecast.channels.messenger.endpoints",
     "onecast.channels.telegram.endpoints",
     "onecast.console.endpoints",
+    "onecast.webhooks.endpoints",
+    "onecast.verify.endpoints",
+    "onecast.phonevalidation.endpoints",
+    "onecast.rules.endpoints",
+    "onecast.analytics.endpoints",
 ]

@@ -11,4 +11,5 @@ PROVIDERS = {
     "messenger": "onecast.channels.messenger.provider:create",
     "telegram": "onecast.channels.telegram.provider:create",
     "custom_http": "onecast.channels.custom.provider:create",
+    "sms_smpp": "onecast.channels.sms_smpp.provider:create",
 }

@@ -18,6 +18,7 @@ from onecast.messages.service import get_message
 from onecast.messages.status import move_forward
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
+from onecast.rules.inbound import apply_inbound_rules
 
 
 async def find_profile_by_address(session: AsyncSession, space_id: str,
@@ -61,6 +62,7 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
     payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": iso(now)}
     record_event(session, space_id, "message.inbound", message.id, payload)
     await session.flush()
+    await apply_inbound_rules(session, space_id, message, profile)  # keywords: STOP/START/HELP, rules
     return message
 
 

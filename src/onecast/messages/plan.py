@@ -7,7 +7,7 @@ from typing import Any
 
 from onecast.channels import capabilities
 from onecast.channels.service import ResolvedChannel
-from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count
+from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count, sender_error, to_gsm
 from onecast.channels.types import PHONE_TYPES, SMS_TYPES, address_field
 from onecast.kit.errors import invalid
 from onecast.kit.phone import to_e164
@@ -64,10 +64,7 @@ def apply_replacements(text: str, options: Any) -> str:
     conversion = getattr(options, "unicodeConversion", None)
     if conversion is None:
         return text
-    for pair in conversion.customReplacements:
-        if "from" in pair and pair["from"]:
-            text = text.replace(pair["from"], pair.get("to", ""))
-    return text
+    return to_gsm(text, conversion.customReplacements, lookalikes=conversion.convertUnicodeToGsm)
 
 
 def check_sms(item: MessageIn, channel: ResolvedChannel, text: str, prefix: str) -> int:
@@ -80,6 +77,9 @@ def check_sms(item: MessageIn, channel: ResolvedChannel, text: str, prefix: str)
         raise invalid(f"{prefix}channelOptions.{channel.type}.allowUnicode",
                       "the message contains characters outside the GSM alphabet and allowUnicode is false",
                       "UnicodeNotAllowed")
+    sender = getattr(options, "from_", None)
+    if sender is not None and sender_error(sender):
+        raise invalid(f"{prefix}channelOptions.{channel.type}.from", sender_error(sender), "SenderInvalid")
     return segment_count(text)[1]
 
 
