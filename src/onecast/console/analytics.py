@@ -2,7 +2,7 @@
 as inline SVG (no chart library, no script)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.analytics.buckets import Window
 from onecast.console.access import visible_space
 from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer
@@ -23,17 +24,10 @@ COLOURS = {"sent": "#2f6fde", "delivered": "#17803d", "failed": "#b42318"}
 WIDTH, HEIGHT, PAD = 640, 200, 32
 
 
-def _bucket(session: AsyncSession, hourly: bool):  # noqa: ANN202
-    """The event's hour ('YYYY-MM-DD HH') or day ('YYYY-MM-DD') in UTC, as text on both databases."""
-    column = MessageStatusEvent.timestamp
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24" if hourly else "YYYY-MM-DD")
-    return func.substr(column, 1, 13 if hourly else 10)  # SQLite stores 'YYYY-MM-DD HH:MM:SS...' in UTC
-
-
 async def counts(session: AsyncSession, space_id: str, since: datetime, hourly: bool) -> list[tuple[str, str, str, int]]:
     """(channel, bucket, status, count) for outbound messages' sent/delivered/failed events."""
-    bucket = _bucket(session, hourly).label("bucket")
+    window = Window(since, utcnow(), "hour" if hourly else "day", timezone.utc)  # the analytics API's buckets
+    bucket = window.slot(session.get_bind().dialect.name, MessageStatusEvent.timestamp).label("bucket")
     channel = func.coalesce(MessageStatusEvent.channel, Message.channel, "none").label("channel")
     stmt = (select(channel, bucket, MessageStatusEvent.status, func.count())
             .join(Message, Message.id == MessageStatusEvent.message_id)
@@ -45,7 +39,7 @@ async def counts(session: AsyncSession, space_id: str, since: datetime, hourly: 
 
 def buckets(since: datetime, until: datetime, hourly: bool) -> list[str]:
     step = timedelta(hours=1) if hourly else timedelta(days=1)
-    fmt = "%Y-%m-%d %H" if hourly else "%Y-%m-%d"
+    fmt = "%Y-%m-%dT%H:00" if hourly else "%Y-%m-%dT00:00"  # Window.slot's labels
     current = since.replace(minute=0, second=0, microsecond=0)
     if not hourly:
         current = current.replace(hour=0)
@@ -67,7 +61,8 @@ def chart(labels: list[str], series: dict[str, list[int]]) -> dict[str, Any]:
     lines = [{"name": name, "colour": COLOURS[name], "total": sum(values),
               "points": " ".join(point(i, v) for i, v in enumerate(values))} for name, values in series.items()]
     return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "top": top, "lines": lines,
-            "first": labels[0] if labels else "", "last": labels[-1] if labels else ""}
+            "first": labels[0][:13].replace("T", " ") if labels else "",
+            "last": labels[-1][:13].replace("T", " ") if labels else ""}
 
 
 @router.get("/spaces/{space_id}/analytics", response_class=HTMLResponse)
