@@ -48,7 +48,7 @@ async def _postgres(url: str, sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_database():
     """A PostgreSQL database beside the suite's when it runs on PostgreSQL, else a SQLite file."""
     pg = os.environ.get("ONECAST_TEST_DATABASE_URL")
@@ -68,7 +68,7 @@ def _cli(env: dict, *args: str) -> str:
                           check=True).stdout
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console(console_database) -> Console:
     env = {**os.environ, "ONECAST_DATABASE_URL": console_database, "ONECAST_WORKER_POLL_SECONDS": "0.05",
            "ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the tests' webhook receiver
@@ -98,7 +98,7 @@ def console(console_database) -> Console:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
