@@ -10,4 +10,5 @@ SERVICES: list[str] = [
 
 CHORES: list[str] = [
     "onecast.kit.idempotency:purge_expired_chore",
+    "onecast.realtime.service:purge_chore",
 ]

@@ -9,3 +9,8 @@ from onecast.profiles.models import Profile  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 
 metadata = Base.metadata
+from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig  # noqa: F401
+from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage  # noqa: F401
+from onecast.conversations.models import ConversationParticipant  # noqa: F401
+from onecast.realtime.models import LargeNotice, SocketConnection  # noqa: F401
+from onecast.chat.models import AgentPresence, Chat, ChatTeam  # noqa: F401

@@ -6,4 +6,8 @@ ROUTER_MODULES = [
     "onecast.messages.endpoints",
     "onecast.channels.endpoints",
     "onecast.channels.sandbox.endpoints",
+    "onecast.appusers.endpoints",
+    "onecast.conversations.endpoints",
+    "onecast.chat.endpoints",
+    "onecast.realtime.endpoints",
 ]
