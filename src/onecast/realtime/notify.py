@@ -77,3 +77,10 @@ def _deliver_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+def push_profile_update(session, space_id: str, profile_id: str, doc: dict[str, Any], etag: str,  # noqa: ANN001
+                        revision: int) -> None:
+    """profile.update to the user's own sockets."""
+    emit(session, space_id, [profile_id],
+         envelope(space_id, "profile.update", doc, created_by="system", revision=revision, etag=etag))
