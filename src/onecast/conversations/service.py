@@ -275,7 +275,9 @@ def message_view(message: ConversationMessage) -> dict[str, Any]:
 
 
 async def post_message(session: AsyncSession, caller: Caller, conversation_id: str, body: dict[str, Any],
-                       *, extra_context: dict[str, Any] | None = None) -> ConversationMessage:
+                       *, extra_context: dict[str, Any] | None = None, from_chat: bool = False) -> ConversationMessage:
+    """`from_chat`: the chat domain posts it itself (an agent's reply, a welcome), so the inbox
+    hook, which opens and continues chats from users' messages, is skipped."""
     conversation, role = await visible(session, caller, conversation_id, lock=True)
     require(conversation, caller, role, "canSend")
     sender = body.get("from") or {}
@@ -299,9 +301,10 @@ async def post_message(session: AsyncSession, caller: Caller, conversation_id: s
     members = await participants(session, conversation.space_id, conversation.id)
     _publish(session, conversation, set(members) | {from_id}, "conversationMessage.sent", payload, caller.actor,
              event_id=event.event_id)
-    from onecast.chat import inbox  # chat builds on conversations; imported late to avoid a cycle
+    if not from_chat:
+        from onecast.chat import inbox  # chat builds on conversations; imported late to avoid a cycle
 
-    await inbox.on_conversation_message(session, conversation, message, members)
+        await inbox.on_conversation_message(session, conversation, message)
     return message
 
 
