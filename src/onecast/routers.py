@@ -10,4 +10,5 @@ ROUTER_MODULES = [
     "onecast.conversations.endpoints",
     "onecast.chat.endpoints",
     "onecast.realtime.endpoints",
+    "onecast.chat.widget",
 ]
