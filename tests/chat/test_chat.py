@@ -191,3 +191,14 @@ async def test_agent_presence_without_a_socket(space):
     assert (await space.get("/presence", params={"id": ["agent-ann"], "status": "available"})).json() == []
     r = await space.get("/presence/appmessaging", params={"id": ["somebody"]})
     assert r.json() == [{"profileId": "somebody", "status": "offline", "lastUpdatedOn": None, "createdOn": None}]
+
+
+async def test_nobody_creates_another_users_chat_conversation(anon, space, team):
+    mallory = await start_session(anon, space.space_id, anonymous_id="mallory")
+    r = await mallory.request("POST", "/conversations", json={"id": "Support_Team_anon_alice", "name": "x",
+                                                               "isPublic": False, "roles": CONVERSATION_ROLES})
+    assert r.status_code == 403
+    r = await mallory.request("POST", "/conversations", json={"id": f"Support_Team_{mallory.profile_id}",
+                                                               "name": "x", "isPublic": False,
+                                                               "roles": CONVERSATION_ROLES})
+    assert r.status_code == 201

@@ -119,6 +119,12 @@ async def create(session: AsyncSession, caller: Caller, body: dict[str, Any]) ->
     existing = await session.get(Conversation, (caller.space_id, body["id"]))
     if existing is not None:
         raise Problem(409, "Conflict", f"A conversation with the id {body['id']!r} exists")
+    if not caller.is_server:
+        from onecast.chat import teams  # chat builds on conversations; imported late to avoid a cycle
+
+        match = await teams.team_for_conversation(session, caller.space_id, body["id"])
+        if match is not None and match[1] != caller.profile_id:  # else one could listen in on another's chat
+            raise _forbidden("This id is another user's chat conversation with a team")
     now = utcnow()
     conversation = Conversation(
         space_id=caller.space_id, id=body["id"], name=body["name"], description=body.get("description"),
