@@ -109,13 +109,19 @@ async def on_one_api_send(session: AsyncSession, space_id: str, message) -> None
     await _open_or_continue(session, team, message.conversation_id, profile_id, channel, posted, from_user=False)
 
 
-async def on_inbound(session: AsyncSession, space_id: str, message) -> None:  # noqa: ANN001
-    """An inbound message on a channel a team takes chats on opens or continues a chat."""
-    match = await teams.team_for_conversation(session, space_id, message.conversation_id) \
-        if message.conversation_id else None
-    team = match[0] if match else await teams.team_for_channel(session, space_id, message.channel)
+async def on_inbound(session: AsyncSession, space_id: str, message, team: ChatTeam | None = None) -> None:  # noqa: ANN001
+    """An inbound message on a channel a team takes chats on opens or continues a chat; `team`:
+    the one a `startChat` message rule names. A message joins a chat once."""
+    taken = session.info.setdefault("chat_inbound", set())
+    if message.id in taken:
+        return
+    if team is None:
+        match = await teams.team_for_conversation(session, space_id, message.conversation_id) \
+            if message.conversation_id else None
+        team = match[0] if match else await teams.team_for_channel(session, space_id, message.channel)
     if team is None:
         return
+    taken.add(message.id)
     request = message.request or {}
     profile_id = message.profile_id
     if profile_id is None:  # an unknown sender becomes a profile named by its address
