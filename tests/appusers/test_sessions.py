@@ -112,3 +112,29 @@ async def test_users_see_only_their_own_sessions_and_space(space, other_space, a
 
 async def test_unknown_space(anon):
     assert (await anon.get("/apispaces/nope/sessions/start")).status_code == 404
+
+
+async def test_a_sessions_push_registration_becomes_a_device_of_the_profile(space, anon):
+    await configure_auth(space)
+    challenge = await _challenge(anon, space.space_id)
+    r = await anon.post(f"/apispaces/{space.space_id}/sessions", json={
+        "authenticationId": challenge["authenticationId"],
+        "authenticationToken": login_jwt("carol", challenge["nonce"]), "deviceId": "phone-1", "platform": "android",
+        "push": {"fcm": {"package": "com.example.app", "registrationId": "fcm-token-123"}}})
+    assert r.status_code == 201, r.text
+    [device] = (await space.get("/profiles/carol/devices")).json()
+    assert device["id"] == "phone-1" and device["push"]["fcm"]["package"] == "com.example.app"
+    bad = await anon.post(f"/apispaces/{space.space_id}/sessions", json={
+        "authenticationId": (await _challenge(anon, space.space_id))["authenticationId"],
+        "authenticationToken": "x", "push": {"apns": {"bundleId": "b", "token": "not hex"}}})
+    assert bad.status_code == 400
+
+
+async def test_the_shared_secret_is_encrypted_at_rest(app, space):
+    from sqlalchemy import text
+
+    await configure_auth(space)
+    async with app.state.db.read() as session:
+        raw = (await session.execute(text("SELECT shared_secret FROM app_auth_configs WHERE space_id = :s"),
+                                     {"s": space.space_id})).scalar_one()
+    assert raw.startswith("enc:v1:") and SECRET not in raw

@@ -72,7 +72,23 @@ async def create_session(request: Request, apiSpaceId: SpaceId, body: SessionIn)
         app_session, token = await service.start_session(
             session, apiSpaceId, body.authenticationId, body.authenticationToken, device,
             request.client.host if request.client else None)
+        await _register_push(session, apiSpaceId, app_session, body)
         return {"token": token, "session": service.session_view(app_session)}
+
+
+async def _register_push(session, space_id: str, app_session, body: SessionIn) -> None:  # noqa: ANN001
+    """The session's push registration becomes a device of the user's profile, so sends with
+    the `nativePush` rule reach this app."""
+    from onecast.devices.schemas import DeviceIn, PushRegistration
+    from onecast.devices.service import register_device
+
+    for platform in ("fcm", "apns"):
+        registration = getattr(body.push, platform, None) if body.push else None
+        if registration is not None:
+            device = DeviceIn(push=PushRegistration(**{platform: registration}), platform=body.platform,
+                              platformVersion=body.platformVersion, sdkType=body.sdkType, sdkVersion=body.sdkVersion)
+            await register_device(session, space_id, app_session.profile_id, body.deviceId or f"session-{app_session.id}",
+                                  device, f"session:{app_session.id}")
 
 
 def _own(caller, app_session) -> None:  # noqa: ANN001

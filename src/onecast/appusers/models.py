@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
 from onecast.kit.db import Base, JSONDoc, UTCDateTime
+from onecast.kit.secrets import EncryptedText
 
 
 class SpaceAuthConfig(Base):
@@ -18,7 +19,7 @@ class SpaceAuthConfig(Base):
     space_id: Mapped[str] = mapped_column(ForeignKey("api_spaces.id"), primary_key=True)
     issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
     audience: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    shared_secret: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    shared_secret: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # encrypted at rest
     id_claim: Mapped[str] = mapped_column(String(100), default="sub")
     session_secret: Mapped[str] = mapped_column(String(100))
     revision: Mapped[int] = mapped_column(default=1)

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from onecast.devices.schemas import ApnsRegistration, FcmRegistration
+
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 
 
@@ -30,20 +32,10 @@ class ChallengeOut(BaseModel):
     expiresOn: str  # noqa: N815
 
 
-class FcmPush(BaseModel):
-    package: ShortText
-    registrationId: Annotated[str, StringConstraints(max_length=4096)]  # noqa: N815
-
-
-class ApnsPush(BaseModel):
-    bundleId: ShortText  # noqa: N815
-    environment: Literal["development", "production"]
-    token: Annotated[str, StringConstraints(max_length=4096)]
-
-
 class PushIn(BaseModel):
-    fcm: FcmPush | None = None
-    apns: ApnsPush | None = None
+    """The device's push registration; it is registered on the user's profile (see devices)."""
+    fcm: FcmRegistration | None = None
+    apns: ApnsRegistration | None = None
 
 
 class SessionIn(BaseModel):

@@ -121,7 +121,7 @@ def upgrade() -> None:
     sa.Column('space_id', sa.String(length=36), nullable=False),
     sa.Column('issuer', sa.String(length=500), nullable=True),
     sa.Column('audience', sa.String(length=500), nullable=True),
-    sa.Column('shared_secret', sa.String(length=1000), nullable=True),
+    sa.Column('shared_secret', sa.Text(), nullable=True),
     sa.Column('id_claim', sa.String(length=100), nullable=False),
     sa.Column('session_secret', sa.String(length=100), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
