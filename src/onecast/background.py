@@ -18,4 +18,5 @@ CHORES: list[str] = [
     "onecast.content.tasks:purge_expired_chore",
     "onecast.retention.service:chore",
     "onecast.webhooks.retention:purge_delivered_chore",
+    "onecast.realtime.service:purge_chore",
 ]

@@ -25,3 +25,8 @@ from onecast.analytics import models as analytics_indexes  # noqa: F401
 
 metadata = Base.metadata
 from onecast.console.models import ConsoleUser  # noqa: F401
+from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig  # noqa: F401
+from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage  # noqa: F401
+from onecast.conversations.models import ConversationParticipant  # noqa: F401
+from onecast.realtime.models import LargeNotice, SocketConnection  # noqa: F401
+from onecast.chat.models import AgentPresence, Chat, ChatTeam  # noqa: F401

@@ -26,4 +26,9 @@ ROUTER_MODULES = [
     "onecast.phonevalidation.endpoints",
     "onecast.rules.endpoints",
     "onecast.analytics.endpoints",
+    "onecast.appusers.endpoints",
+    "onecast.conversations.endpoints",
+    "onecast.chat.endpoints",
+    "onecast.realtime.endpoints",
+    "onecast.chat.widget",
 ]

@@ -4,6 +4,11 @@ from __future__ import annotations
 from tests.rules.conftest import OUR_NUMBER, PHONE, events, inbound, replies
 
 
+async def _team(space, team_id: str) -> None:  # noqa: ANN001
+    r = await space.put(f"/chat/config/teams/{team_id}", json={"name": f"Team {team_id}", "members": []})
+    assert r.status_code == 200, r.text
+
+
 async def _rule(space, keyword: str, action: str, data: dict, **extra) -> dict:  # noqa: ANN001, ANN003
     r = await space.post("/automation/inboundrules", json={"channel": "sms", "keyword": keyword, "action": action,
                                                             "actionData": data, **extra})
@@ -51,15 +56,31 @@ async def test_profile_update_without_profile_is_skipped(app, space):
     assert skipped.payload["reason"] == "NoProfile"
 
 
-async def test_start_chat_is_recorded_as_an_event(app, space):
+async def test_start_chat_opens_the_senders_chat_with_the_team(app, space):
+    await _team(space, "support")
     rule = await _rule(space, "AGENT,HUMAN", "startChat", {"chatTeamId": "support"})
     message = await inbound(space, "Human")
     [event] = await events(app, space.space_id, "automation.startChat")
     assert event.payload["chatTeamId"] == "support" and event.payload["ruleId"] == rule["id"]
     assert event.entity_id == message["messageId"]
+    [chat] = (await space.get("/chats")).json()
+    assert chat["teamId"] == "support"
+    await inbound(space, "human again")  # continues the same chat, and the message joins it once
+    assert len((await space.get("/chats")).json()) == 1
+    posted = [e for e in await events(app, space.space_id, "chatMessage.sent")]
+    assert len(posted) == 2
+
+
+async def test_start_chat_with_an_unknown_team_is_skipped(app, space):
+    await _rule(space, "AGENT", "startChat", {"chatTeamId": "nobody"})
+    await inbound(space, "agent")
+    [skipped] = await events(app, space.space_id, "automation.skipped")
+    assert skipped.payload["reason"] == "UnknownChatTeam"
+    assert (await space.get("/chats")).json() == []
 
 
 async def test_inbound_number_and_channel_must_match(app, space):
+    await _team(space, "t")
     await _rule(space, "JOIN", "startChat", {"chatTeamId": "t"}, inbound="+44 7400 999 001")
     await inbound(space, "join")  # sent to OUR_NUMBER, not to 447400999001
     await inbound(space, "join", channel="email", sender={"email": "a@example.com"}, to={"email": "b@example.com"})

@@ -3,7 +3,7 @@
 Opt-out keywords come first (STOP / START / HELP, per locale): they change the sender profile's
 opt-in for the channel, audited by an `optin_changes` row and an `automation.optInChange` event,
 and end rule processing. Otherwise the first matching keyword rule runs: reply, profile update
-or start chat (recorded as an `automation.startChat` event until the chat domain exists).
+or start chat (the sender's chat with the rule's team opens or continues).
 """
 from __future__ import annotations
 
@@ -205,9 +205,23 @@ async def _run_action(session: AsyncSession, space_id: str, message: Message, pr
     elif candidate.action == "profileUpdate":
         await _update_profile(session, space_id, profile, candidate, payload)
     elif candidate.action == "startChat":
-        # The chat domain picks these up once it exists; until then the event is the record.
-        record_event(session, space_id, "automation.startChat", message.id,
-                     {**payload, "chatTeamId": candidate.data.get("chatTeamId")})
+        await _start_chat(session, space_id, message, candidate, payload)
+
+
+async def _start_chat(session: AsyncSession, space_id: str, message: Message, candidate: Candidate,
+                      payload: dict[str, Any]) -> None:
+    """Open (or continue) the sender's chat with the rule's team, whatever channels it takes."""
+    from onecast.chat import inbox
+    from onecast.chat.models import ChatTeam
+
+    team_id = candidate.data.get("chatTeamId")
+    team = await session.get(ChatTeam, (space_id, team_id)) if isinstance(team_id, str) else None
+    if team is None or team.space_id != space_id:
+        record_event(session, space_id, "automation.skipped", payload["inboundMessageId"],
+                     {**payload, "reason": "UnknownChatTeam", "chatTeamId": team_id})
+        return
+    await inbox.on_inbound(session, space_id, message, team=team)
+    record_event(session, space_id, "automation.startChat", message.id, {**payload, "chatTeamId": team_id})
 
 
 async def _update_profile(session: AsyncSession, space_id: str, profile: Profile | None, candidate: Candidate,
