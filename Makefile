@@ -4,21 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-postgres bench clean
+.PHONY: install browser run test test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)  # browser tests
 	touch $(STAMP)
 
 install: $(STAMP)
 
+browser:  ## Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium)
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
 run: install  ## migrate the embedded SQLite, create a first space + key, serve API and worker on :8080
 	$(BIN)/onecast serve
 
-test: install  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
+test: install browser  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install  ## the whole suite on a throwaway database of the local PostgreSQL
