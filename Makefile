@@ -4,29 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test test-postgres bench clean
+.PHONY: install browser run test test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)  # browser tests
 	touch $(STAMP)
 
-install: $(STAMP) chromium
+install: $(STAMP)
 
-# The console's browser tests drive Debian's chromium (Playwright never downloads a browser).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    export DEBIAN_FRONTEND=noninteractive; (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
-	  else echo "warning: /usr/bin/chromium is missing (apt-get install chromium as root) for tests/console"; fi; \
-	fi
+browser:  ## Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium)
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 run: install  ## migrate the embedded SQLite, create a first space + key, serve API and worker on :8080
 	$(BIN)/onecast serve
 
-test: install  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
+test: install browser  ## the whole suite (ONECAST_TEST_DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install  ## the whole suite on a throwaway database of the local PostgreSQL

@@ -67,6 +67,23 @@ async def _whatsapp_part(session: AsyncSession, template: Template, channel: Res
             "data": {k: v for k, v in data.items() if v is not None}}
 
 
+def _alone_on_hsm_channels(parts: list[dict[str, Any]], channels: list[ResolvedChannel]) -> list[dict[str, Any]]:
+    """WhatsApp sends an approved template on its own: the template's other parts go to the
+    other channels of the send only (and are left out when there are none)."""
+    hsm = {c for p in parts if p.get("type") == WHATSAPP_PART for c in p["channels"]}
+    if not hsm:
+        return parts
+    others = [c.channel for c in channels if c.channel not in hsm]
+    kept = []
+    for part in parts:
+        if part.get("type") != WHATSAPP_PART:
+            part = {**part, "channels": [c for c in (part.get("channels") or others) if c not in hsm]}
+            if not part["channels"]:
+                continue
+        kept.append(part)
+    return kept
+
+
 async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, channels: list[ResolvedChannel],
                          content: dict[str, Any], merge_values: dict[str, Any], prefix: str) -> dict[str, Any]:
     field = f"{prefix}templateId"
@@ -95,5 +112,5 @@ async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, 
         if channel.type in HSM_CHANNEL_TYPES and doc.get("code"):
             parts.append(await _whatsapp_part(session, template, channel, key, own, values, field))
     return {**content, "body": body, "title": title if title is not None else content.get("title"),
-            "messageParts": parts, "channels": own_bodies, "channelOptions": options,
+            "messageParts": _alone_on_hsm_channels(parts, channels), "channels": own_bodies, "channelOptions": options,
             "templateId": template.id, "templateRevision": template.revision}
