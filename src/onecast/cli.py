@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from onecast.config import Settings
+from onecast.console.cli import console_users_app
 from onecast.kit.secrets_cli import secrets_app
 from onecast.messages.batch_cli import send_batch
 from onecast.profiles.imports.cli import profiles_app
@@ -22,6 +23,7 @@ app.add_typer(spaces_app, name="spaces")
 app.add_typer(keys_app, name="keys")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(console_users_app, name="console-user")
 app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 

@@ -71,6 +71,9 @@ class Settings:
     inbound_smtp_max_bytes: int = 10 * 1024 * 1024
     inbound_smtp_tls_cert: str = ""
     inbound_smtp_tls_key: str = ""
+    # console
+    console_secret: str = ""  # signs console sessions; empty: derived from the secret key
+    console_session_hours: int = 12
     # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
     smpp_refresh_seconds: float = 5.0
     # webhooks

@@ -24,6 +24,7 @@ from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
 from onecast.analytics import models as analytics_indexes  # noqa: F401
 
 metadata = Base.metadata
+from onecast.console.models import ConsoleUser  # noqa: F401
 from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig  # noqa: F401
 from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage  # noqa: F401
 from onecast.conversations.models import ConversationParticipant  # noqa: F401

@@ -20,6 +20,7 @@ ROUTER_MODULES = [
     "onecast.channels.whatsapp.endpoints",
     "onecast.channels.messenger.endpoints",
     "onecast.channels.telegram.endpoints",
+    "onecast.console.endpoints",
     "onecast.webhooks.endpoints",
     "onecast.verify.endpoints",
     "onecast.phonevalidation.endpoints",

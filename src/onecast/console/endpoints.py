@@ -1,0 +1,11 @@
+"""The web console at /console: HTML pages, not part of the JSON API (kept out of OpenAPI)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from onecast.console import (analytics, login_pages, message_pages, sandbox_pages, space_pages,
+                             webhook_pages)
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+for module in (login_pages, space_pages, message_pages, sandbox_pages, analytics, webhook_pages):
+    router.include_router(module.router)

@@ -1,0 +1,147 @@
+"""Messages (search, a message's timeline and provider responses) and profiles (query language,
+edit, opt-ins, message history)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import or_, select
+
+from onecast.channels.sandbox import service as sandbox
+from onecast.console.access import visible_space
+from onecast.console.forms import back, fields, flash, problem_text
+from onecast.console.render import page
+from onecast.console.session import Viewer, current_viewer, writer
+from onecast.kit.clock import as_utc
+from onecast.kit.errors import Problem, not_found
+from onecast.kit.state import get_db
+from onecast.messages import history as message_history
+from onecast.messages import service as messages
+from onecast.messages.models import Message
+from onecast.profiles import service as profiles
+from onecast.profiles.query import parse_query_string
+
+router = APIRouter()
+Reader = Annotated[Viewer, Depends(current_viewer)]
+Writer = Annotated[Viewer, Depends(writer)]
+SpaceId = Annotated[str, Path(max_length=64)]
+PAGE = 50
+STATUSES = ["processing", "retrying", "sent", "delivered", "read", "failed", "expired", "filtered", "received"]
+FILTERS = ("status", "channel", "direction", "profile", "text", "before")
+
+
+def _search(space_id: str, params: dict[str, str]):  # noqa: ANN202
+    stmt = select(Message).where(Message.space_id == space_id, Message.deleted_on.is_(None))
+    if params.get("status"):
+        stmt = stmt.where(Message.status == params["status"])
+    if params.get("channel"):
+        stmt = stmt.where(Message.channel == params["channel"])
+    if params.get("direction"):
+        stmt = stmt.where(Message.direction == params["direction"])
+    if params.get("profile"):
+        stmt = stmt.where(Message.profile_id == params["profile"])
+    if params.get("text"):
+        pattern = f"%{params['text']}%"
+        stmt = stmt.where(or_(Message.body.ilike(pattern), Message.title.ilike(pattern), Message.id == params["text"]))
+    if params.get("before"):
+        try:
+            stmt = stmt.where(Message.created_on < as_utc(datetime.fromisoformat(params["before"])))
+        except ValueError:
+            pass
+    return stmt.order_by(Message.created_on.desc(), Message.id.desc()).limit(PAGE + 1)
+
+
+@router.get("/spaces/{space_id}/messages", response_class=HTMLResponse)
+async def messages_page(request: Request, viewer: Reader, space_id: SpaceId) -> HTMLResponse:
+    params = {k: request.query_params.get(k, "").strip()[:200] for k in FILTERS}
+    async with get_db(request).read() as session:
+        space = await visible_space(session, viewer, space_id)
+        rows = list((await session.execute(_search(space_id, params))).scalars())
+    older = rows[PAGE - 1].created_on.isoformat() if len(rows) > PAGE else None
+    template = "messages_rows.html" if request.headers.get("HX-Request") else "messages.html"
+    return page(request, template, viewer=viewer, space=space, messages=rows[:PAGE], params=params,
+                statuses=STATUSES, older=older, **flash(request))
+
+
+@router.get("/spaces/{space_id}/messages/{message_id}", response_class=HTMLResponse)
+async def message_page(request: Request, viewer: Reader, space_id: SpaceId,
+                       message_id: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+    async with get_db(request).read() as session:
+        space = await visible_space(session, viewer, space_id)
+        message = (await session.execute(select(Message).where(
+            Message.id == message_id, Message.space_id == space_id, Message.deleted_on.is_(None)))).scalar_one_or_none()
+        if message is None:
+            raise not_found("Message")
+        events = await messages.status_history(session, message.id)
+        deliveries = await sandbox.list_deliveries(session, space_id, message_id=message.id)
+    return page(request, "message.html", viewer=viewer, space=space, message=message, events=events,
+                deliveries=deliveries, **flash(request))
+
+
+@router.get("/spaces/{space_id}/profiles", response_class=HTMLResponse)
+async def profiles_page(request: Request, viewer: Reader, space_id: SpaceId) -> HTMLResponse:
+    query = request.query_params.get("q", "").strip()
+    error = None
+    found: list[dict] = []
+    async with get_db(request).read() as session:
+        space = await visible_space(session, viewer, space_id)
+        try:
+            found = await profiles.query_profiles(session, space_id, parse_query_string(query, "q"), limit=100)
+        except Problem as exc:
+            error = problem_text(exc)
+    return page(request, "profiles.html", viewer=viewer, space=space, profiles=found, q=query,
+                **{**flash(request), **({"error": error} if error else {})})
+
+
+ProfileId = Annotated[str, Path(max_length=255)]
+
+
+@router.get("/spaces/{space_id}/profiles/{profile_id}", response_class=HTMLResponse)
+async def profile_page(request: Request, viewer: Reader, space_id: SpaceId, profile_id: ProfileId) -> HTMLResponse:
+    async with get_db(request).read() as session:
+        space = await visible_space(session, viewer, space_id)
+        profile = await profiles.require_profile(session, space_id, profile_id)
+        doc = await profiles.document(session, profile)
+        sent, _cursor = await message_history.history(session, space_id, profile_id, channel=None, direction=None,
+                                                      before=None, limit=100, cursor=None)
+    fields_only = {k: v for k, v in (profile.data or {}).items()}
+    return page(request, "profile.html", viewer=viewer, space=space, profile=profile, doc=doc,
+                data_json=json.dumps(fields_only, indent=2, sort_keys=True), history=sent, **flash(request))
+
+
+@router.post("/spaces/{space_id}/profiles/{profile_id}")
+async def edit_profile(request: Request, viewer: Writer, space_id: SpaceId, profile_id: ProfileId) -> Response:
+    form = await fields(request)
+    here = f"/console/spaces/{space_id}/profiles/{profile_id}"
+    try:
+        data = json.loads(form.get("data") or "{}")
+        if not isinstance(data, dict):
+            return back(here, error="The fields must be a JSON object")
+        async with get_db(request).transaction() as session:
+            space = await visible_space(session, viewer, space_id)
+            profile = await profiles.require_profile(session, space_id, profile_id, lock=True)
+            await profiles.replace_profile(session, profile, data, viewer.principal(space_id, space.account_id).actor)
+    except json.JSONDecodeError as exc:
+        return back(here, error=f"The fields are not valid JSON: {exc}")
+    except Problem as exc:
+        return back(here, error=problem_text(exc))
+    return back(here, notice="Profile saved")
+
+
+@router.post("/spaces/{space_id}/profiles/{profile_id}/optins")
+async def edit_opt_ins(request: Request, viewer: Writer, space_id: SpaceId, profile_id: ProfileId) -> Response:
+    form = await fields(request)
+    here = f"/console/spaces/{space_id}/profiles/{profile_id}"
+    channel, value = form.get("channel", ""), form.get("value") == "in"
+    try:
+        async with get_db(request).transaction() as session:
+            space = await visible_space(session, viewer, space_id)
+            profile = await profiles.require_profile(session, space_id, profile_id, lock=True)
+            await profiles.set_opt_ins(session, profile, [channel], value,
+                                       viewer.principal(space_id, space.account_id).actor)
+    except Problem as exc:
+        return back(here, error=problem_text(exc))
+    return back(here, notice=f"Opted {'in to' if value else 'out of'} {channel}")

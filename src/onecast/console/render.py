@@ -1,0 +1,30 @@
+"""Jinja2 rendering for console pages, with the CSRF token and viewer in every template."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from onecast.console.session import CSRF_FIELD, csrf_token, ensure_session
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("viewer", None)
+    response = templates.TemplateResponse(request, name, {"csrf_field": CSRF_FIELD,
+                                                           "csrf": csrf_token(request), **context},
+                                          status_code=status_code)
+    ensure_session(request, response)
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a form POST: see the result with a GET (303), so a reload does not post again."""
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,143 @@
+"""The console's login session: a signed cookie (HttpOnly, SameSite=Lax, path /console) holding
+who is logged in and a CSRF token that every form and htmx request must send back."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from onecast.config import Settings
+from onecast.kit.auth import Principal
+from onecast.kit.state import get_db, get_settings
+
+COOKIE = "onecast_console"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a console user (every space) or an API key (its own space only)."""
+
+    name: str
+    user_id: str | None = None
+    key_id: str | None = None
+    key_space_id: str | None = None
+    key_account_id: str | None = None
+
+    def can_see(self, space_id: str) -> bool:
+        return self.key_space_id is None or self.key_space_id == space_id
+
+    def principal(self, space_id: str, account_id: str) -> Principal:
+        """Whom services record as the actor of a console change."""
+        if self.key_id:
+            return Principal(self.key_id, space_id, account_id)
+        return Principal(f"console:{self.name}", space_id, account_id)
+
+
+def _secret(settings: Settings) -> str:
+    if settings.console_secret:
+        return settings.console_secret
+    # Derived from the key that encrypts secrets at rest: stable across restarts and processes.
+    from onecast.kit.secrets import key_file_for, read_key_file
+
+    keys = [k for k in settings.secret_keys.split(",") if k.strip()] if settings.secret_keys else []
+    material = (keys or read_key_file(key_file_for(settings), create=True))[0]
+    return hmac.new(material.encode(), b"onecast-console-session", hashlib.sha256).hexdigest()
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    app_state = request.app.state
+    serializer = getattr(app_state, "console_serializer", None)
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(_secret(get_settings(request)), salt="onecast-console")
+        app_state.console_serializer = serializer
+    return serializer
+
+
+def read_session(request: Request) -> dict:
+    if "console_session" in request.scope:
+        return request.scope["console_session"]
+    raw = request.cookies.get(COOKIE)
+    data: dict = {}
+    if raw:
+        try:
+            data = _serializer(request).loads(raw, max_age=get_settings(request).console_session_hours * 3600)
+        except BadSignature:
+            data = {}
+    request.scope["console_session"] = data
+    return data
+
+
+def write_session(request: Request, response: Response, data: dict) -> None:
+    request.scope["console_session"] = data
+    response.set_cookie(COOKIE, _serializer(request).dumps(data), httponly=True, samesite="lax", path="/console",
+                        secure=request.url.scheme == "https",
+                        max_age=get_settings(request).console_session_hours * 3600)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's token; a new anonymous session gets one (see `ensure_session`)."""
+    session = read_session(request)
+    if not session.get("csrf"):
+        session["csrf"] = secrets.token_urlsafe(32)
+        request.scope["console_session_dirty"] = True
+    return session["csrf"]
+
+
+def ensure_session(request: Request, response: Response) -> None:
+    """Persist a session whose CSRF token was just made, so the next POST can present it."""
+    if request.scope.pop("console_session_dirty", False):
+        write_session(request, response, read_session(request))
+
+
+async def check_csrf(request: Request) -> None:
+    expected = read_session(request).get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "The form is stale or did not come from the console: reload the page")
+
+
+def login_redirect(request: Request) -> HTTPException:
+    headers = {"Location": "/console/login"}
+    if request.headers.get("HX-Request"):
+        headers["HX-Redirect"] = "/console/login"
+    return HTTPException(303, "Log in first", headers=headers)
+
+
+async def current_viewer(request: Request) -> Viewer:
+    """The logged-in viewer, checked against the database on every request (a revoked key or a
+    deleted user ends the session at once); else a redirect to the login page."""
+    from onecast.console.models import ConsoleUser
+    from onecast.spaces.models import ApiKey, ApiSpace
+
+    session = read_session(request)
+    async with get_db(request).read() as db:
+        if session.get("user"):
+            user = await db.get(ConsoleUser, session["user"])
+            if user is not None:
+                return Viewer(name=user.username, user_id=user.id)
+        elif session.get("key"):
+            row = (await db.execute(
+                select(ApiKey.id, ApiKey.space_id, ApiSpace.account_id, ApiKey.prefix)
+                .join(ApiSpace, ApiSpace.id == ApiKey.space_id)
+                .where(ApiKey.id == session["key"], ApiKey.revoked_on.is_(None), ApiSpace.deleted_on.is_(None))
+            )).first()
+            if row is not None:
+                return Viewer(name=f"key {row[3]}…", key_id=row[0], key_space_id=row[1], key_account_id=row[2])
+    raise login_redirect(request)
+
+
+async def writer(request: Request) -> Viewer:
+    """A logged-in viewer whose POST carries the session's CSRF token."""
+    viewer = await current_viewer(request)
+    await check_csrf(request)
+    return viewer

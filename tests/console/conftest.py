@@ -1,0 +1,154 @@
+"""A real `onecast serve` on its own database (so its worker never claims other tests' jobs) and
+one headless Chromium for the whole session; each test gets a fresh browser context."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Console:
+    base: str
+    space_id: str
+    api_key: str
+    username: str = "admin"
+    password: str = PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _postgres(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="package")
+def console_database():
+    """A PostgreSQL database beside the suite's when it runs on PostgreSQL, else a SQLite file."""
+    pg = os.environ.get("ONECAST_TEST_DATABASE_URL")
+    if not pg:
+        yield f"sqlite:///{tempfile.mkdtemp(prefix='onecast-console-')}/console.db"
+        return
+    parts = urlsplit(pg)
+    name = parts.path.lstrip("/") + "_console"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    asyncio.run(_postgres(admin, f'CREATE DATABASE "{name}"'))
+    yield urlunsplit(parts._replace(path="/" + name))
+    asyncio.run(_postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _cli(env: dict, *args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "onecast.cli", *args], env=env, capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="package")
+def console(console_database) -> Console:
+    env = {**os.environ, "ONECAST_DATABASE_URL": console_database, "ONECAST_WORKER_POLL_SECONDS": "0.05",
+           "ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the tests' webhook receiver
+           "ONECAST_SECRET_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="onecast-console-key-"), "key")}
+    _cli(env, "migrate")
+    space = json.loads(_cli(env, "spaces", "create", "console-tests", "--json").strip().splitlines()[-1])
+    _cli(env, "console-user", "create", "admin", "--password", PASSWORD)
+    port = _free_port()
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
+    proc = subprocess.Popen([sys.executable, "-m", "onecast.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/console/login", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        log.seek(0)
+        raise RuntimeError(log.read().decode()[-2000:])
+    yield Console(base, space["apiSpaceId"], space["apiKey"])
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: `make install` installs it (as root)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A Playwright page that records console errors and failed page scripts, and takes screenshots."""
+
+    def __init__(self, page, base: str, name: str) -> None:
+        self.page, self.base, self.name = page, base, name
+        self.errors: list[str] = []
+        self.allowed: list[str] = []  # substrings of errors a test provokes on purpose
+        page.on("console", lambda msg: self.errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.set_default_timeout(15_000)
+
+    def allow(self, text: str) -> None:
+        self.allowed.append(text)
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
+
+    def goto(self, path: str):  # noqa: ANN201
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        return response
+
+    def shot(self, label: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{label}.png"), full_page=True)
+
+    def login(self, console: Console) -> None:
+        self.goto("/console/login")
+        form = self.page.locator("#login-user")
+        form.get_by_label("User name").fill(console.username)
+        form.get_by_label("Password").fill(console.password)
+        form.get_by_role("button", name="Log in").click()
+        self.page.wait_for_url(re.compile(r"/console/spaces$"))
+
+
+@pytest.fixture
+def page(browser, console, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    wrapped = Page(context.new_page(), console.base, request.node.name)
+    yield wrapped
+    context.close()
+    assert wrapped.unexpected_errors() == [], f"console errors: {wrapped.errors}"
