@@ -20,4 +20,5 @@ ROUTER_MODULES = [
     "onecast.channels.whatsapp.endpoints",
     "onecast.channels.messenger.endpoints",
     "onecast.channels.telegram.endpoints",
+    "onecast.compat.bird.endpoints",
 ]
