@@ -8,6 +8,7 @@ CHORES: "module:function" with `async def chore(db, settings) -> None`; run ever
 SERVICES: list[str] = [
     "onecast.profiles.imports.tasks:run",
     "onecast.inbound_email.listener:run",
+    "onecast.compat.msgapi.dispatch:run",
 ]
 
 CHORES: list[str] = [

@@ -18,5 +18,6 @@ from onecast.templates.models import Template, TemplateApproval  # noqa: F401
 from onecast.links.models import ShortLink  # noqa: F401
 from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
 from onecast.compat.bird.models import BirdMessage  # noqa: F401
+from onecast.compat.msgapi.models import MsgApiWebhook  # noqa: F401
 
 metadata = Base.metadata

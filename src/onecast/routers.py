@@ -21,4 +21,5 @@ ROUTER_MODULES = [
     "onecast.channels.messenger.endpoints",
     "onecast.channels.telegram.endpoints",
     "onecast.compat.bird.endpoints",
+    "onecast.compat.msgapi.endpoints",
 ]
