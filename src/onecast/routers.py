@@ -22,4 +22,5 @@ ROUTER_MODULES = [
     "onecast.channels.telegram.endpoints",
     "onecast.compat.bird.endpoints",
     "onecast.compat.msgapi.endpoints",
+    "onecast.compat.cpaas.endpoints",
 ]

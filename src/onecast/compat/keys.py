@@ -22,4 +22,6 @@ async def principal_for_key(request: Request, raw_key: str | None, scheme: str, 
         raise unauthorized("Invalid or revoked API key", scheme)
     enforce_key_rate(request, principal)
     request.state.principal = principal
+    request.state.api_key = raw_key
+    request.state.key_rate_checked = True  # a request re-dispatched inside the app is not counted twice
     return principal
