@@ -13,8 +13,8 @@ from onecast.kit.errors import problem_responses
 
 router = APIRouter(tags=["CPaaS prefix (compat)"], responses=problem_responses(400, 401, 404, 409, 413))
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {}}}}}
 OPERATION = {
-    "requestBody": {"required": False, "content": {"application/json": {"schema": {}}}},
     "responses": {"200": {"description": "As the same operation under /apispaces/{apiSpaceId}",
                           "content": {"application/json": {"schema": {}}, "*/*": {"schema": {}}}},
                   "201": {"description": "Created", "content": {"application/json": {"schema": {}}}},
@@ -33,8 +33,6 @@ def _space_scope(request: Request, space_id: str, key: str, rest: str) -> dict:
     return scope
 
 
-@router.api_route("/cpaas/{path:path}", methods=METHODS, openapi_extra=OPERATION, response_class=Response,
-                  summary="Any One API operation, the API space taken from the credentials")
 async def cpaas(request: Request, principal: CpaasAuth,
                 path: Annotated[str, Path(max_length=2000, description="The path after /apispaces/{id}/")]) -> Response:
     body = await request.body()
@@ -62,3 +60,11 @@ async def cpaas(request: Request, principal: CpaasAuth,
     response.raw_headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
     response.headers["content-length"] = str(len(response.body))
     return response
+
+
+for _method in METHODS:
+    router.add_api_route(
+        "/cpaas/{path:path}", cpaas, methods=[_method], response_class=Response,
+        operation_id=f"cpaas_{_method.lower()}", name=f"cpaas_{_method.lower()}",
+        openapi_extra={**OPERATION, **(BODY if _method in ("POST", "PUT", "PATCH") else {})},
+        summary="Any One API operation, the API space taken from the credentials")
