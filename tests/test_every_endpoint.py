@@ -71,3 +71,17 @@ async def test_every_operation_needs_a_key(app, anon, space, headers):
         r = await anon.request(method, concrete(path, space.space_id), headers=headers, json={})
         assert r.status_code == 401, (method, path, r.status_code)
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_another_tenants_access_key_gets_404_under_workspaces(app, space, other_space):
+    """The Bird compatibility surface: the workspace is the API space of the AccessKey."""
+    checked = 0
+    for method, path, _op in operations(app):
+        if not path.startswith("/workspaces/{workspaceId}"):
+            continue
+        url = concrete(path.replace("{workspaceId}", space.space_id), space.space_id)
+        r = await space.client.request(method, url, headers={"Authorization": f"AccessKey {other_space.key}"},
+                                       json={})
+        assert r.status_code == 404, (method, path, r.status_code, r.text[:200])
+        checked += 1
+    assert checked >= 4

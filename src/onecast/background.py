@@ -11,6 +11,7 @@ SERVICES: list[str] = [
     "onecast.channels.sms_smpp.service:run",
     "onecast.webhooks.dispatcher:run",
     "onecast.verify.tasks:run",
+    "onecast.compat.msgapi.dispatch:run",
 ]
 
 CHORES: list[str] = [

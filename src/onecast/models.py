@@ -22,6 +22,8 @@ from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, We
 from onecast.verify.models import VerifyRequest  # noqa: F401
 from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
 from onecast.analytics import models as analytics_indexes  # noqa: F401
+from onecast.compat.bird.models import BirdMessage  # noqa: F401
+from onecast.compat.msgapi.models import MsgApiWebhook  # noqa: F401
 
 metadata = Base.metadata
 from onecast.console.models import ConsoleUser  # noqa: F401

@@ -31,4 +31,7 @@ ROUTER_MODULES = [
     "onecast.chat.endpoints",
     "onecast.realtime.endpoints",
     "onecast.chat.widget",
+    "onecast.compat.bird.endpoints",
+    "onecast.compat.msgapi.endpoints",
+    "onecast.compat.cpaas.endpoints",
 ]

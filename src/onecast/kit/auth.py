@@ -92,7 +92,8 @@ async def authenticated(
     principal = await lookup_key(request, credentials.credentials)
     if principal is None:
         raise _unauthorized("Invalid or revoked API key")
-    enforce_key_rate(request, principal)
+    if not getattr(request.state, "key_rate_checked", False):  # compat/cpaas already counted this request
+        enforce_key_rate(request, principal)
     request.state.principal = principal
     return principal
 
