@@ -16,6 +16,7 @@ from onecast.compat.msgapi.translate import callback
 from onecast.kit.clock import utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
+from onecast.webhooks.ssrf import AddressGuard, BlockedTarget
 
 log = structlog.get_logger()
 BATCH = 100
@@ -43,7 +44,14 @@ async def _release(db: Any, hook: MsgApiWebhook, claimed_to: int, sent_to: int) 
             .values(last_seq=sent_to, failures=MsgApiWebhook.failures + 1, updated_on=utcnow()))
 
 
-async def deliver_space(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook) -> int:
+async def deliver_space(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook,
+                        guard: AddressGuard | None = None) -> int:
+    if guard is not None:
+        try:
+            await guard.check(hook.url)  # the same SSRF rule as webhooks: public addresses only
+        except (BlockedTarget, ConnectionError) as exc:
+            log.warning("msgapi_callback_blocked", space_id=hook.space_id, error=str(exc))
+            return 0
     events = await _claim(db, hook)
     sent_to, delivered = hook.last_seq, 0
     for event in events:
@@ -63,13 +71,13 @@ async def deliver_space(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook)
     return delivered
 
 
-async def dispatch_once(db: Any, client: httpx.AsyncClient) -> int:
+async def dispatch_once(db: Any, client: httpx.AsyncClient, guard: AddressGuard | None = None) -> int:
     """Send what is waiting for every configured webhook; the number of callbacks POSTed."""
     async with db.read() as session:
         hooks = list((await session.execute(select(MsgApiWebhook))).scalars())
     total = 0
     for hook in hooks:
-        total += await deliver_space(db, client, hook)
+        total += await deliver_space(db, client, hook, guard)
     return total
 
 
@@ -77,7 +85,7 @@ async def run(db: Any, settings: Any, stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
         while not stop.is_set():
             try:
-                await dispatch_once(db, client)
+                await dispatch_once(db, client, AddressGuard(settings.webhook_allowed_networks))
             except Exception as exc:  # noqa: BLE001 - a bad round must not end the service
                 log.error("msgapi_dispatch_failed", error=repr(exc))
             try:
