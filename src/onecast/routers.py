@@ -30,4 +30,5 @@ ROUTER_MODULES = [
     "onecast.chat.endpoints",
     "onecast.realtime.endpoints",
     "onecast.chat.widget",
+    "onecast.spacepush.endpoints",
 ]
