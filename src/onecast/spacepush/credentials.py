@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -17,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from onecast.channels.push_fcm.oauth import load_service_account
 from onecast.kit.clock import as_utc, iso
 from onecast.kit.errors import invalid
+from onecast.spacepush.schemas import APP_ID
 
 PEM = serialization.Encoding.PEM
 PKCS8 = serialization.PrivateFormat.PKCS8
@@ -30,7 +33,7 @@ def _pkcs8(key: Any) -> str:
 def _private_key(pem: str, field: str) -> Any:
     try:
         return serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError, UnicodeError):
+    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
         raise invalid(field, "not a PEM private key (unencrypted PKCS#8 or traditional)", "InvalidKey") from None
 
 
@@ -87,7 +90,7 @@ def _from_p12(p12: str, password: str | None) -> tuple[Any, list[x509.Certificat
     try:
         data = base64.b64decode(p12, validate=True)
         key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
         raise invalid("p12", "not a base64 PKCS#12 (.p12) file, or the password is wrong", "InvalidCertificate") from None
     if key is None or cert is None:
         raise invalid("p12", "the .p12 must hold the certificate and its private key", "InvalidCertificate")
@@ -116,15 +119,23 @@ def apns_certificate(body: dict[str, Any]) -> tuple[str, dict[str, Any], dict[st
     else:
         raise invalid("certificate", "give certificate (PEM) or p12 (base64)", "InvalidCertificate")
     cert = chain[0]
-    public = key.public_key().public_bytes(serialization.Encoding.DER, SPKI)
-    if public != cert.public_key().public_bytes(serialization.Encoding.DER, SPKI):
+    try:  # certificate fields are parsed when first read
+        matches = (key.public_key().public_bytes(serialization.Encoding.DER, SPKI)
+                   == cert.public_key().public_bytes(serialization.Encoding.DER, SPKI))
+        uid = _uid(cert)
+        info = {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
+                "serialNumber": format(cert.serial_number, "x"),
+                "notBefore": iso(as_utc(cert.not_valid_before_utc)),
+                "expiresOn": iso(as_utc(cert.not_valid_after_utc)),
+                "fingerprintSha256": fingerprint(cert.public_bytes(serialization.Encoding.DER))}
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise invalid("certificate", f"the certificate does not parse: {exc}", "InvalidCertificate") from None
+    if not matches:
         raise invalid("privateKey", "the private key does not belong to the certificate", "InvalidKey")
-    bundle_id = body.get("bundleId") or _uid(cert)
+    bundle_id = body.get("bundleId") or uid
     if not bundle_id:
         raise invalid("bundleId", "required when the certificate's subject has no UID", "ValidationFailed")
+    if not re.fullmatch(APP_ID, bundle_id):
+        raise invalid("bundleId", f"the certificate's UID {bundle_id[:80]!r} is not a bundle id; give bundleId")
     chain_pem = "".join(c.public_bytes(PEM).decode() for c in chain)
-    info = {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
-            "serialNumber": format(cert.serial_number, "x"),
-            "notBefore": iso(as_utc(cert.not_valid_before_utc)), "expiresOn": iso(as_utc(cert.not_valid_after_utc)),
-            "fingerprintSha256": fingerprint(cert.public_bytes(serialization.Encoding.DER))}
     return bundle_id, {"certificate": chain_pem, "privateKey": _pkcs8(key)}, info
