@@ -96,6 +96,11 @@ class Settings:
     verify_max_per_hour: int = 5
     verify_hash_iterations: int = 20_000
     verify_scrub_seconds: float = 1.0
+    # spacepush: where the API space push credentials send (empty: Google's and Apple's hosts), and a
+    # CA bundle to trust instead of the system's (a push proxy)
+    push_fcm_base_url: str = ""
+    push_apns_base_url: str = ""
+    push_ca_file: str = ""
 
     @property
     def async_database_url(self) -> str:

@@ -32,3 +32,4 @@ from onecast.conversations.models import Conversation, ConversationEvent, Conver
 from onecast.conversations.models import ConversationParticipant  # noqa: F401
 from onecast.realtime.models import LargeNotice, SocketConnection  # noqa: F401
 from onecast.chat.models import AgentPresence, Chat, ChatTeam  # noqa: F401
+from onecast.spacepush.models import SpacePushCredential  # noqa: F401

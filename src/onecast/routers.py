@@ -34,4 +34,5 @@ ROUTER_MODULES = [
     "onecast.compat.bird.endpoints",
     "onecast.compat.msgapi.endpoints",
     "onecast.compat.cpaas.endpoints",
+    "onecast.spacepush.endpoints",
 ]

@@ -3,6 +3,7 @@
 and `iss`/`iat`), the apns-* headers, and `{"reason": ...}` error bodies."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,6 +38,19 @@ class ApnsPeer:
     provider_tokens: set[str] = field(default_factory=set)
     unregistered: set[str] = field(default_factory=set)
     stale_tokens: set[str] = field(default_factory=set)  # answered ExpiredProviderToken once
+    # certificate authentication (behind tests.peers.tls_front): source port -> client cert DER
+    client_certs: dict[int, bytes | None] = field(default_factory=dict)
+
+    def _certificate(self, request: Request) -> bytes | None:
+        if "authorization" in request.headers:
+            return None
+        return self.client_certs.get(request.scope["client"][1])
+
+    @staticmethod
+    def _certificate_topic(der: bytes) -> str | None:
+        """Apple's push certificates carry their bundle id in the subject's UID."""
+        values = x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.USER_ID)
+        return str(values[0].value) if values else None
 
     def _auth_problem(self, header: str) -> str | None:
         if not header.lower().startswith("bearer "):
@@ -56,11 +72,19 @@ class ApnsPeer:
         self.http_versions.add(request.scope["http_version"])
         if request.scope["http_version"] != "2":
             return Response(status_code=505)  # APNs is HTTP/2 only
-        problem = self._auth_problem(request.headers.get("authorization", ""))
-        if problem:
-            return _reason(403, problem)
-        token = request.path_params["token"]
+        certificate = self._certificate(request)
         headers = request.headers
+        if certificate is not None:  # the topic defaults to the certificate's, and must be it
+            topic = self._certificate_topic(certificate)
+            if topic is None:
+                return _reason(403, "BadCertificate")
+            if headers.get("apns-topic", topic) != topic:
+                return _reason(400, "TopicDisallowed")
+        else:
+            problem = self._auth_problem(request.headers.get("authorization", ""))
+            if problem:
+                return _reason(403, problem)
+        token = request.path_params["token"]
         if headers.get("apns-topic") not in self.topics:
             return _reason(400, "TopicDisallowed" if headers.get("apns-topic") else "MissingTopic")
         push_type = headers.get("apns-push-type", "alert")
@@ -85,7 +109,8 @@ class ApnsPeer:
         if token in self.unregistered:
             return _reason(410, "Unregistered", timestamp=int(time.time() * 1000))
         apns_id = str(uuid.uuid4()).upper()
-        self.notifications.append({"token": token, "headers": dict(headers), "payload": payload, "apnsId": apns_id})
+        self.notifications.append({"token": token, "headers": dict(headers), "payload": payload, "apnsId": apns_id,
+                                   "certificate": hashlib.sha256(certificate).hexdigest() if certificate else None})
         return Response(status_code=200, headers={"apns-id": apns_id})
 
     def app(self) -> Starlette:

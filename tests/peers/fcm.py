@@ -41,9 +41,19 @@ class FcmPeer:
     rejected_assertions: list[str] = field(default_factory=list)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    sent_by: list[tuple[str, str]] = field(default_factory=list)  # (project, client_email) per message
     unregistered: set[str] = field(default_factory=set)
     unavailable: int = 0  # answer this many sends with 503 UNAVAILABLE first
+    # more service accounts, each of its own project: client_email -> (public key, key id, project)
+    accounts: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)
+    token_owner: dict[str, str] = field(default_factory=dict)  # access token -> client_email
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def add_account(self, public_key_pem: bytes, client_email: str, key_id: str, project: str) -> None:
+        self.accounts[client_email] = (public_key_pem, key_id, project)
+
+    def _account(self, email: str) -> tuple[bytes, str, str]:
+        return self.accounts.get(email) or (self.public_key_pem, self.key_id, self.project)
 
     def revoke_tokens(self) -> None:
         """As if every access token had expired on Google's side."""
@@ -59,10 +69,13 @@ class FcmPeer:
         assertion = str(form.get("assertion") or "")
         try:
             header = jwt.get_unverified_header(assertion)
-            claims = jwt.decode(assertion, self.public_key_pem, algorithms=["RS256"],
-                                audience=f"{self.base_url}/token", issuer=self.client_email,
+            email = str(jwt.decode(assertion, options={"verify_signature": False}).get("iss"))
+            public_key, key_id, _project = self._account(email)
+            claims = jwt.decode(assertion, public_key, algorithms=["RS256"],
+                                audience=f"{self.base_url}/token",
+                                issuer=email if email in self.accounts else self.client_email,
                                 options={"require": ["iss", "aud", "iat", "exp", "scope"]})
-            if header.get("kid") != self.key_id:
+            if header.get("kid") != key_id:
                 raise jwt.InvalidTokenError("unknown kid")
             if FCM_SCOPE not in str(claims["scope"]).split():
                 raise jwt.InvalidTokenError("scope lacks firebase.messaging")
@@ -73,15 +86,21 @@ class FcmPeer:
             return JSONResponse({"error": "invalid_grant", "error_description": str(exc)}, status_code=400)
         access = "ya29." + secrets.token_urlsafe(24)
         self.access_tokens[access] = time.time() + self.token_lifetime
+        self.token_owner[access] = email
         return JSONResponse({"access_token": access, "expires_in": self.token_lifetime, "token_type": "Bearer"})
 
     async def send(self, request: Request) -> JSONResponse:
-        if request.path_params["project"] != self.project:
+        project = request.path_params["project"]
+        if project != self.project and project not in {a[2] for a in self.accounts.values()}:
             return _google_error(403, "PERMISSION_DENIED", "wrong project", "SENDER_ID_MISMATCH")
         auth = request.headers.get("authorization", "")
-        expiry = self.access_tokens.get(auth.removeprefix("Bearer "))
+        access = auth.removeprefix("Bearer ")
+        expiry = self.access_tokens.get(access)
         if not auth.startswith("Bearer ") or expiry is None or expiry < time.time():
             return _google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+        owner = self.token_owner.get(access, self.client_email)
+        if self._account(owner)[2] != project:  # the account has no permission on another project
+            return _google_error(403, "PERMISSION_DENIED", "The caller does not have permission", "SENDER_ID_MISMATCH")
         body = await request.json()
         message = body.get("message") if isinstance(body, dict) else None
         problem = _message_problem(message)
@@ -93,7 +112,8 @@ class FcmPeer:
         if message["token"] in self.unregistered:
             return _google_error(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED")
         self.messages.append(message)
-        return JSONResponse({"name": f"projects/{self.project}/messages/0:{next(self._ids)}"})
+        self.sent_by.append((project, owner))
+        return JSONResponse({"name": f"projects/{project}/messages/0:{next(self._ids)}"})
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/token", self.token, methods=["POST"]),

@@ -36,7 +36,11 @@ def sandbox_for(channel_type: str) -> ResolvedChannel:
 async def enabled_channels(session: AsyncSession, space_id: str) -> list[Channel]:
     rows = await session.execute(select(Channel).where(Channel.space_id == space_id, Channel.enabled.is_(True))
                                  .order_by(Channel.created_on))
-    return list(rows.scalars())
+    channels = list(rows.scalars())
+    from onecast.spacepush.service import implicit_channel  # the space's push credentials serve nativePush
+
+    implicit = await implicit_channel(session, space_id, channels)
+    return channels + [implicit] if implicit is not None else channels
 
 
 def resolve(rule: str, channels: list[Channel]) -> ResolvedChannel | None:

@@ -62,7 +62,7 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner
         expired = deliverable and message.expires_on is not None and message.expires_on <= utcnow()
         if deliverable and not expired:
             entry = message.plan[message.plan_index]
-            config = await _channel_config(session, entry)
+            config = await _channel_config(session, entry, settings)
             outbound = outbound_for(message, entry, job.attempts + 1, config)
     if not deliverable or expired:
         await _close_undeliverable(db, job_id, owner)
@@ -93,9 +93,13 @@ async def _close_undeliverable(db, job_id: int, owner: str) -> None:  # noqa: AN
         await session.delete(job)
 
 
-async def _channel_config(session, entry: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+async def _channel_config(session, entry: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:  # noqa: ANN001
     if entry["provider"] == "sandbox" and entry["key"][0] == "sandbox":
         return {}
+    from onecast.spacepush import service as spacepush
+
+    if spacepush.serves(entry):  # nativePush through the API space's push credentials
+        return await spacepush.provider_config(session, entry, settings)
     from onecast.channels.models import Channel
 
     channel = await session.get(Channel, entry["key"][0])

@@ -23,8 +23,14 @@ CLIENTS = {
 MAX_PARALLEL = 20
 
 
+# Sections for one app: `fcmApps` [{package, ...fcm section}], `apnsApps` [{bundleId, environment?,
+# ...apns section}]; they serve devices of that app ahead of the platform's own section.
+APP_SECTIONS = {"fcmApps": ("fcm", "package"), "apnsApps": ("apns", "bundleId")}
+
+
 def create(config: dict[str, Any], db: Any) -> "PushProvider":
-    """The `push` provider: config has a section per platform, `fcm`, `apns` and/or `webPush`."""
+    """The `push` provider: config has a section per platform, `fcm`, `apns` and/or `webPush`, and
+    optionally sections per app (`fcmApps`, `apnsApps`)."""
     return PushProvider(config, db)
 
 
@@ -38,18 +44,37 @@ class PushProvider:
     def __init__(self, config: dict[str, Any], db: Any, name: str = "push") -> None:
         self.name = name
         self.db = db
-        self.clients: dict[str, Any] = {}
+        # (platform, app, environment) -> client; app and environment None: the platform's section
+        self.clients: dict[tuple[str, str | None, str | None], Any] = {}
         self.misconfigured: dict[str, str] = {}
         for platform in PLATFORMS:
-            section = config.get(platform)
-            if section is None:
-                continue
-            try:
-                if not isinstance(section, dict):
-                    raise ValueError(f"{platform} must be an object")
-                self.clients[platform] = _client(platform, section)
-            except Exception as exc:  # a bad key or JSON is reported on every send, not raised here
-                self.misconfigured[platform] = f"{type(exc).__name__}: {exc}"
+            if config.get(platform) is not None:
+                self._add(platform, platform, None, None, config[platform])
+        for key, (platform, app_key) in APP_SECTIONS.items():
+            for index, section in enumerate(config.get(key) or []):
+                app = section.get(app_key) if isinstance(section, dict) else None
+                label = f"{key}[{app or index}]"
+                if not isinstance(app, str) or not app:
+                    self.misconfigured[label] = f"ValueError: {app_key} is required"
+                    continue
+                env = section.get("environment") or None
+                self._add(label + (f".{env}" if env else ""), platform, app, env, section)
+
+    def _add(self, label: str, platform: str, app: str | None, env: str | None, section: Any) -> None:
+        try:
+            if not isinstance(section, dict):
+                raise ValueError(f"{label} must be an object")
+            self.clients[(platform, app, env)] = _client(platform, section)
+        except Exception as exc:  # a bad key or JSON is reported on every send, not raised here
+            self.misconfigured[label] = f"{type(exc).__name__}: {exc}"
+
+    def client_for(self, target: PushTarget) -> Any | None:
+        """The most specific client: the device's app and environment, its app, its platform."""
+        for key in ((target.platform, target.app, target.environment), (target.platform, target.app, None),
+                    (target.platform, None, None)):
+            if key in self.clients:
+                return self.clients[key]
+        return None
 
     async def _targets(self, message: OutboundMessage) -> list[PushTarget]:
         from onecast.devices import service as devices
@@ -70,10 +95,10 @@ class PushProvider:
             return SendResult.failed("ChannelMisconfigured", "; ".join(self.misconfigured.values()),
                                      misconfigured=self.misconfigured)
         targets = await self._targets(message)
-        reachable = [t for t in targets if t.platform in self.clients]
+        reachable = [t for t in targets if self.client_for(t) is not None]
         if not reachable:
-            platforms = sorted({t.platform for t in targets})
-            detail = (f"the profile's devices are on {', '.join(platforms)}, which this channel does not serve"
+            apps = sorted({t.platform + (f" ({t.app})" if t.app else "") for t in targets})
+            detail = (f"the profile's devices are on {', '.join(apps)}, which this channel does not serve"
                       if targets else "the profile has no registered push device")
             return SendResult.failed("NoPushDevices", detail, devices=len(targets),
                                      **({"misconfigured": self.misconfigured} if self.misconfigured else {}))
@@ -83,7 +108,7 @@ class PushProvider:
         async def one(target: PushTarget) -> DeviceResult:
             async with limit:
                 try:
-                    return await self.clients[target.platform].send(target, content)
+                    return await self.client_for(target).send(target, content)
                 except Exception as exc:  # one device's failure must not lose the others' results
                     log.warning("push_device_error", device=target.device_id, error=repr(exc))
                     return DeviceResult("retry", code="ProviderError", error=repr(exc)[:300])

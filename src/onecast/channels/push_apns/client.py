@@ -12,6 +12,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
+from onecast.channels.push.tls import verify_for
 from onecast.kit.ids import hash_secret
 
 APNS_URLS = {"production": "https://api.push.apple.com", "development": "https://api.sandbox.push.apple.com"}
@@ -77,21 +78,26 @@ def apns_headers(target: PushTarget, content: PushContent, topic: str | None) ->
 
 
 class ApnsClient:
-    """Config: `teamId`, `keyId`, `privateKey` (the .p8 PEM), optional `topic` (when a device has
-    no bundle id) and `baseUrl` (default: Apple's production or development host, chosen by the
-    device's environment)."""
+    """Config: token authentication with `teamId`, `keyId`, `privateKey` (the .p8 PEM), or
+    certificate authentication with `certificate` (PEM chain) and `privateKey` (its key: TLS client
+    certificate, no bearer token); optional `topic` (when a device has no bundle id), `baseUrl`
+    (default: Apple's production or development host, chosen by the device's environment) and
+    `caFile` (trust this CA bundle instead of the public roots)."""
 
     platform = "apns"
 
     def __init__(self, config: dict[str, Any]) -> None:
-        missing = [k for k in ("teamId", "keyId", "privateKey") if not config.get(k)]
+        needed = ("certificate", "privateKey") if config.get("certificate") else ("teamId", "keyId", "privateKey")
+        missing = [k for k in needed if not config.get(k)]
         if missing:
             raise ValueError(f"apns needs {', '.join(missing)}")
-        self.token = ProviderToken(config["teamId"], config["keyId"], config["privateKey"])
+        client_cert = (config["certificate"], config["privateKey"]) if config.get("certificate") else None
+        self.token = None if client_cert else ProviderToken(config["teamId"], config["keyId"], config["privateKey"])
         self.base_url = (config.get("baseUrl") or "").rstrip("/") or None
         self.topic = config.get("topic")
         # HTTP/2 only: APNs speaks nothing else (TLS with ALPN h2, or h2c to a local peer).
-        self.http = httpx.AsyncClient(http1=False, http2=True, timeout=httpx.Timeout(15.0, connect=5.0))
+        self.http = httpx.AsyncClient(http1=False, http2=True, timeout=httpx.Timeout(15.0, connect=5.0),
+                                      verify=verify_for(config, client_cert))
 
     def _url(self, target: PushTarget) -> str:
         base = self.base_url or APNS_URLS.get(target.environment or "production", APNS_URLS["production"])
@@ -101,14 +107,14 @@ class ApnsClient:
         headers = apns_headers(target, content, self.topic)
         payload = apns_payload(content)
         for attempt in (1, 2):  # a provider token APNs calls stale is made anew once
-            token = self.token.get()
+            token = self.token.get() if self.token else None  # certificate auth: the TLS client cert
+            auth = {"authorization": f"bearer {token}"} if token else {}
             try:
-                response = await self.http.post(self._url(target), json=payload,
-                                                headers={**headers, "authorization": f"bearer {token}"})
+                response = await self.http.post(self._url(target), json=payload, headers={**headers, **auth})
             except httpx.HTTPError as exc:
                 return DeviceResult("retry", code="ApnsUnreachable", error=repr(exc))
             reason = _reason(response)
-            if response.status_code == 403 and reason in STALE_TOKEN_REASONS and attempt == 1:
+            if response.status_code == 403 and reason in STALE_TOKEN_REASONS and attempt == 1 and token:
                 self.token.invalidate(token)
                 continue
             return _result(response, reason)

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
+from onecast.channels.push.tls import verify_for
 from onecast.channels.push_fcm.oauth import ServiceAccountToken, TokenError, load_service_account
 
 FCM_BASE_URL = "https://fcm.googleapis.com"
@@ -53,7 +54,7 @@ def _error_code(response: httpx.Response) -> tuple[str, str]:
 class FcmClient:
     """Config: `serviceAccount` (the JSON), optional `projectId` (default: the account's
     `project_id`), `baseUrl` (default https://fcm.googleapis.com), `tokenUrl` (default: the
-    account's `token_uri`)."""
+    account's `token_uri`), `caFile` (trust this CA bundle instead of the public roots)."""
 
     platform = "fcm"
 
@@ -63,7 +64,7 @@ class FcmClient:
         if not self.project:
             raise ValueError("fcm needs projectId (or project_id in the service account)")
         self.url = f"{(config.get('baseUrl') or FCM_BASE_URL).rstrip('/')}/v1/projects/{self.project}/messages:send"
-        self.http = httpx.AsyncClient(http2=True, timeout=httpx.Timeout(15.0, connect=5.0))
+        self.http = httpx.AsyncClient(http2=True, timeout=httpx.Timeout(15.0, connect=5.0), verify=verify_for(config))
         self.token = ServiceAccountToken(account, self.http, token_url=config.get("tokenUrl"))
 
     async def send(self, target: PushTarget, content: PushContent) -> DeviceResult:
