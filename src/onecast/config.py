@@ -73,6 +73,8 @@ class Settings:
     inbound_smtp_tls_key: str = ""
     # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
     smpp_refresh_seconds: float = 5.0
+    # proof (reliability): a pending Idempotency-Key older than this belongs to a request that died
+    idempotency_takeover_seconds: float = 60.0
 
     @property
     def async_database_url(self) -> str:
