@@ -179,7 +179,9 @@ class RetryingClient:
         while True:
             try:
                 response = await self.client.request(method, self.url(suffix), headers=headers, **kwargs)
-                if response.status_code < 500:
+                in_progress = response.status_code == 409 and \
+                    response.json().get("code") == "IdempotencyKeyInProgress"  # the killed process had it
+                if response.status_code < 500 and not in_progress:
                     return response
             except httpx.TransportError:
                 pass
@@ -196,13 +198,13 @@ class RetryingClient:
             found[message_id] = response.json()["status"]
         return found
 
-    async def wait_final(self, message_ids: list[str], timeout: float) -> dict[str, str]:
-        """Poll until every message has a final status (or the time is up); the last statuses."""
+    async def wait_final(self, message_ids: list[str], timeout: float, final=FINAL) -> dict[str, str]:  # noqa: ANN001
+        """Poll until every message has a status in `final` (or the time is up); the last statuses."""
         deadline = time.monotonic() + timeout
         statuses: dict[str, str] = {}
         while True:
-            pending = [m for m in message_ids if statuses.get(m) not in FINAL]
+            pending = [m for m in message_ids if statuses.get(m) not in final]
             statuses.update(await self.statuses(pending[:100]))
-            if not [m for m in message_ids if statuses.get(m) not in FINAL] or time.monotonic() > deadline:
+            if not [m for m in message_ids if statuses.get(m) not in final] or time.monotonic() > deadline:
                 return statuses
             await asyncio.sleep(0.1)
