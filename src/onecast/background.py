@@ -9,10 +9,14 @@ SERVICES: list[str] = [
     "onecast.profiles.imports.tasks:run",
     "onecast.inbound_email.listener:run",
     "onecast.channels.sms_smpp.service:run",
+    "onecast.webhooks.dispatcher:run",
+    "onecast.verify.tasks:run",
 ]
 
 CHORES: list[str] = [
     "onecast.kit.idempotency:purge_expired_chore",
     "onecast.content.tasks:purge_expired_chore",
     "onecast.retention.service:chore",
+    "onecast.webhooks.retention:purge_delivered_chore",
+    "onecast.realtime.service:purge_chore",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from typing import Annotated, Optional
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -42,6 +43,39 @@ def _db(settings: Settings):  # noqa: ANN202
     from onecast.kit.db import Database
 
     return Database(settings.async_database_url)
+
+
+_NO_SPACE = object()
+
+
+def run_in_space(space: str, work: Callable[..., Awaitable[Any]]) -> Any:
+    """Run `await work(db, settings, principal)` as the CLI acting in an API space: exit 1 when
+    there is no such space, exit 2 with the problem's detail when the work is refused."""
+    from onecast.kit.auth import Principal
+    from onecast.kit.errors import Problem
+    from onecast.spaces.models import ApiSpace
+
+    async def main() -> Any:
+        settings = _settings()
+        db = _db(settings)
+        try:
+            async with db.read() as session:
+                found = await session.get(ApiSpace, space)
+            if found is None or found.deleted_on is not None:
+                return _NO_SPACE
+            return await work(db, settings, Principal("cli", space, found.account_id))
+        finally:
+            await db.dispose()
+
+    try:
+        result = asyncio.run(main())
+    except Problem as problem:
+        console.print(f"[red]{problem.detail}[/]")
+        raise typer.Exit(2) from None
+    if result is _NO_SPACE:
+        console.print(f"[red]No API space {space}[/]")
+        raise typer.Exit(1)
+    return result
 
 
 async def _bootstrap(settings: Settings) -> None:
@@ -198,10 +232,7 @@ def send(
     """Send a message from the shell."""
     from pydantic import ValidationError
 
-    from onecast.kit.auth import Principal
-    from onecast.kit.errors import Problem
     from onecast.messages.schemas import MessageIn
-    from onecast.spaces.models import ApiSpace
 
     to = {k: v for k, v in {"phoneNumber": phone, "email": email, "profileId": profile}.items() if v}
     try:
@@ -211,37 +242,21 @@ def send(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
 
-    async def main() -> dict | None:
+    async def work(db, settings: Settings, principal) -> dict:  # noqa: ANN001
         from onecast.delivery.worker import Worker
         from onecast.messages import service
         from onecast.messages.views import message_view
 
-        settings = _settings()
-        db = _db(settings)
-        try:
-            async with db.transaction() as session:
-                found = await session.get(ApiSpace, space)
-                if found is None or found.deleted_on is not None:
-                    return None
-                principal = Principal("cli", space, found.account_id)
-                (message,) = await service.send_many(session, principal, [item])
-                message_id = message.id
-            if wait:
-                await Worker(db, settings, space_id=space).drain()
-            async with db.transaction() as session:
-                message = await service.get_message(session, space, message_id)
-                return message_view(message, await service.status_history(session, message_id))
-        finally:
-            await db.dispose()
+        async with db.transaction() as session:
+            (message,) = await service.send_many(session, principal, [item])
+            message_id = message.id
+        if wait:
+            await Worker(db, settings, space_id=space).drain()
+        async with db.transaction() as session:
+            message = await service.get_message(session, space, message_id)
+            return message_view(message, await service.status_history(session, message_id))
 
-    try:
-        view = asyncio.run(main())
-    except Problem as problem:
-        console.print(f"[red]{problem.detail}[/]")
-        raise typer.Exit(2) from None
-    if view is None:
-        console.print(f"[red]No API space {space}[/]")
-        raise typer.Exit(1)
+    view = run_in_space(space, work)
     print(json.dumps(view, indent=2))
 
 

@@ -75,6 +75,26 @@ class Settings:
     smpp_refresh_seconds: float = 5.0
     # proof (reliability): a pending Idempotency-Key older than this belongs to a request that died
     idempotency_takeover_seconds: float = 60.0
+    # webhooks
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_retry_jitter: float = 0.2
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    webhook_allowed_networks: str = ""
+    webhook_concurrency: int = 32
+    webhook_endpoint_concurrency: int = 4
+    webhook_poll_seconds: float = 0.1
+    webhook_secret_grace_seconds: float = 86400.0
+    webhook_replay_max: int = 10000
+    webhook_keep_delivered_seconds: float = 30 * 86400.0
+    # verify
+    verify_code_length: int = 6
+    verify_max_attempts: int = 5
+    verify_default_minutes: int = 10
+    verify_resend_seconds: int = 30
+    verify_max_per_hour: int = 5
+    verify_hash_iterations: int = 20_000
+    verify_scrub_seconds: float = 1.0
 
     @property
     def async_database_url(self) -> str:

@@ -18,5 +18,14 @@ from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 from onecast.templates.models import Template, TemplateApproval  # noqa: F401
 from onecast.links.models import ShortLink  # noqa: F401
 from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
+from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookOutbox  # noqa: F401
+from onecast.verify.models import VerifyRequest  # noqa: F401
+from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
+from onecast.analytics import models as analytics_indexes  # noqa: F401
 
 metadata = Base.metadata
+from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig  # noqa: F401
+from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage  # noqa: F401
+from onecast.conversations.models import ConversationParticipant  # noqa: F401
+from onecast.realtime.models import LargeNotice, SocketConnection  # noqa: F401
+from onecast.chat.models import AgentPresence, Chat, ChatTeam  # noqa: F401

@@ -94,3 +94,14 @@ def test_cli_rotate_with_a_key_file(tmp_path):
     secrets.configure(secrets.read_key_file(key_file, create=False)[:1])
     assert json.loads(decrypt_text(after_raw)) == {"token": "abc"}
     assert runner.invoke(cli, ["secrets", "generate-key"]).output.strip().endswith("=")
+
+
+async def test_webhook_secrets_are_encrypted_in_the_database(app, space):
+    r = await space.post("/webhooks", json={"name": "crm", "url": "https://crm.example.com/hook",
+                                            "secret": "whsec_c2VjcmV0LXRoYXQtbXVzdC1ub3QtbGVhaw=="})
+    assert r.status_code == 201, r.text
+    async with app.state.db.read() as session:
+        raw = (await session.execute(text("SELECT secret, previous_secrets FROM webhooks WHERE space_id = :s"),
+                                     {"s": space.space_id})).one()
+    assert all(value.startswith("enc:v1:") for value in raw) and "c2VjcmV0" not in raw[0]
+    assert (await space.get(f"/webhooks/{r.json()['id']}")).json()["secret"].startswith("whsec_c2VjcmV0")

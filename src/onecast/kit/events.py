@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.ids import new_id
 from onecast.kit.models import Event
+from onecast.webhooks.models import WebhookOutbox
 
 
 def record_event(session: AsyncSession, space_id: str, name: str, entity_id: str,
@@ -15,6 +16,7 @@ def record_event(session: AsyncSession, space_id: str, name: str, entity_id: str
     event = Event(id=new_id(), space_id=space_id, name=name, entity_id=entity_id,
                   revision=revision, payload=payload, timestamp=utcnow())
     session.add(event)
+    session.add(WebhookOutbox(event_id=event.id, space_id=space_id))  # the webhooks' outbox, same transaction
     return event
 
 

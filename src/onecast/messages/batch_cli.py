@@ -21,15 +21,12 @@ def send_batch(
     from pydantic import ValidationError
     from sqlalchemy import func, select
 
-    from onecast.cli import _db, _settings
+    from onecast.cli import run_in_space
     from onecast.delivery.models import OutboxJob
     from onecast.delivery.worker import Worker
-    from onecast.kit.auth import Principal
-    from onecast.kit.errors import Problem
     from onecast.messages import service
     from onecast.messages.schemas import MessageIn
     from onecast.profiles.imports.cli import console, progress_bar
-    from onecast.spaces.models import ApiSpace
 
     items: list[MessageIn] = []
     for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
@@ -41,43 +38,26 @@ def send_batch(
             console.print(f"[red]line {number}: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}[/]")
             raise typer.Exit(2) from None
 
-    async def main() -> int | None:
-        settings = _settings()
-        db = _db(settings)
-        try:
-            async with db.read() as session:
-                found = await session.get(ApiSpace, space)
-            if found is None or found.deleted_on is not None:
-                return None
-            principal = Principal("cli", space, found.account_id)
-            with progress_bar() as bar:
-                accepted = bar.add_task("Accepted", total=len(items))
-                for start in range(0, len(items), CHUNK):
-                    async with db.transaction() as session:
-                        await service.send_many(session, principal, items[start:start + CHUNK], indexed=True)
-                    bar.advance(accepted, len(items[start:start + CHUNK]))
-                if wait:
-                    delivered = bar.add_task("Delivered", total=len(items))
-                    worker = Worker(db, settings, space_id=space)
-                    draining = asyncio.create_task(worker.drain())
-                    while not draining.done():
-                        await asyncio.wait([draining], timeout=0.2)
-                        async with db.read() as session:
-                            left = (await session.execute(select(func.count()).select_from(OutboxJob).where(
-                                OutboxJob.space_id == space))).scalar_one()
-                        bar.update(delivered, completed=len(items) - min(left, len(items)))
-                    await draining
-                    await worker.pool.close()
-            return len(items)
-        finally:
-            await db.dispose()
+    async def work(db, settings, principal) -> int:  # noqa: ANN001
+        with progress_bar() as bar:
+            accepted = bar.add_task("Accepted", total=len(items))
+            for start in range(0, len(items), CHUNK):
+                async with db.transaction() as session:
+                    await service.send_many(session, principal, items[start:start + CHUNK], indexed=True)
+                bar.advance(accepted, len(items[start:start + CHUNK]))
+            if wait:
+                delivered = bar.add_task("Delivered", total=len(items))
+                worker = Worker(db, settings, space_id=space)
+                draining = asyncio.create_task(worker.drain())
+                while not draining.done():
+                    await asyncio.wait([draining], timeout=0.2)
+                    async with db.read() as session:
+                        left = (await session.execute(select(func.count()).select_from(OutboxJob).where(
+                            OutboxJob.space_id == space))).scalar_one()
+                    bar.update(delivered, completed=len(items) - min(left, len(items)))
+                await draining
+                await worker.pool.close()
+        return len(items)
 
-    try:
-        count = asyncio.run(main())
-    except Problem as problem:
-        console.print(f"[red]{problem.detail}[/]")
-        raise typer.Exit(2) from None
-    if count is None:
-        console.print(f"[red]No API space {space}[/]")
-        raise typer.Exit(1)
+    count = run_in_space(space, work)
     console.print(f"{count} messages accepted")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.types import ADDRESS_FIELD
+from onecast.chat import inbox as chat_inbox
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.events import record_event
@@ -18,6 +19,7 @@ from onecast.messages.service import get_message
 from onecast.messages.status import move_forward
 from onecast.profiles import service as profiles
 from onecast.profiles.models import Profile
+from onecast.rules.inbound import apply_inbound_rules
 
 
 async def find_profile_by_address(session: AsyncSession, space_id: str,
@@ -61,6 +63,8 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
     payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": iso(now)}
     record_event(session, space_id, "message.inbound", message.id, payload)
     await session.flush()
+    await apply_inbound_rules(session, space_id, message, profile)  # keywords: STOP/START/HELP, rules
+    await chat_inbox.on_inbound(session, space_id, message)  # opens or continues a team's chat
     return message
 
 

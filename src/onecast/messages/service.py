@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.billing.service import check_credit
 from onecast.channels.service import enabled_channels, resolve
 from onecast.channels.whatsapp import window as whatsapp_window
+from onecast.chat import inbox as chat_inbox
 from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
@@ -95,6 +96,8 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
         apply_status(session, message, plan.final_status, details={"reason": reason, "skipped": plan.skipped})
     else:
         session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=now, created_on=now))
+    if item.conversationId:  # `{Team_Name}_{profileId}` lands in that team's chat
+        await chat_inbox.on_one_api_send(session, space.id, message)
     return message
 
 

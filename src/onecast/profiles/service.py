@@ -18,6 +18,7 @@ from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.etag import etag_for
 from onecast.kit.events import record_event
+from onecast.realtime.notify import push_profile_update
 from onecast.profiles.documents import check_size, text_problem, validate_channel, validate_fields, validate_id
 from onecast.profiles.models import Profile
 from onecast.profiles.query import Condition
@@ -113,6 +114,7 @@ def touch(profile: Profile, actor: str) -> None:
 
 def emit_update(session: AsyncSession, profile: Profile, doc: dict) -> None:
     record_event(session, profile.space_id, "profile.update", profile.id, doc, profile.revision)
+    push_profile_update(session, profile.space_id, profile.id, doc, etag(profile), profile.revision)
 
 
 def _user_fields(fields: dict[str, Any], where: str = "") -> dict[str, Any]:

@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.models import Event
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.retention.models import RetentionPolicy
+from onecast.webhooks.models import WebhookDelivery, WebhookOutbox
 
 log = structlog.get_logger("onecast.retention")
 BATCH = 1000
@@ -78,9 +79,12 @@ async def _messages_batch(session: AsyncSession, policy: RetentionPolicy) -> int
 
 
 async def _events_batch(session: AsyncSession, policy: RetentionPolicy) -> int:
+    # An event still waiting to be fanned out or delivered to a webhook is kept until it is.
+    waiting = union(select(WebhookOutbox.event_id),
+                    select(WebhookDelivery.event_id).where(WebhookDelivery.status == "pending"))
     ids = list((await session.execute(select(Event.seq).where(
-        Event.space_id == policy.space_id, Event.timestamp < utcnow() - timedelta(days=policy.events_days))
-        .limit(BATCH))).scalars())
+        Event.space_id == policy.space_id, Event.timestamp < utcnow() - timedelta(days=policy.events_days),
+        Event.id.not_in(waiting)).limit(BATCH))).scalars())
     if ids:
         await session.execute(delete(Event).where(Event.seq.in_(ids)))
     return len(ids)

@@ -28,56 +28,38 @@ def import_file(
     id_field: Annotated[str, typer.Option("--id-field", help="The field holding the profile id")] = "id",
 ) -> None:
     """Import profiles from a CSV or JSON file, showing progress."""
-    from onecast.cli import _db, _settings
-    from onecast.kit.auth import Principal
-    from onecast.kit.errors import Problem
+    from onecast.cli import run_in_space
     from onecast.profiles.imports import service, tasks
-    from onecast.spaces.models import ApiSpace
 
     fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
     if fmt not in ("csv", "json") or mode not in ("upsert", "create"):
         console.print("[red]--format is csv or json; --mode is upsert or create[/]")
         raise typer.Exit(2)
 
-    async def main() -> dict | None:
-        db = _db(_settings())
-        try:
-            async with db.transaction() as session:
-                found = await session.get(ApiSpace, space)
-                if found is None or found.deleted_on is not None:
-                    return None
-                job = await service.create_job(session, Principal("cli", space, found.account_id), fmt=fmt,
-                                               mode=mode, id_field=id_field, name=file.name)
-                job_id = job.id
-            with file.open("rb") as handle:
-                job = await service.store_upload(db, space, job_id, handle)
-            async with db.transaction() as session:
-                await service.start(session, await service.get_job(session, space, job_id, lock=True))
-            owner = f"cli:{job_id}"
-            with progress_bar() as bar:
-                task = bar.add_task(f"Importing {file.name}", total=max(job.counts["total"] - job.counts["invalid"], 0))
-                while True:
-                    # Apply what this process can claim; a running worker may hold the job instead.
-                    claimed = await tasks.claim(db, owner)
-                    while claimed is not None and await tasks.apply_chunk(db, claimed, owner):
-                        await _show(db, bar, task, space, job_id)
-                    if (await _show(db, bar, task, space, job_id)) != "running":
-                        break
-                    if claimed is None:
-                        await asyncio.sleep(0.5)
-            async with db.read() as session:
-                return service.job_view(await service.get_job(session, space, job_id))
-        finally:
-            await db.dispose()
+    async def work(db, settings, principal) -> dict:  # noqa: ANN001
+        async with db.transaction() as session:
+            job = await service.create_job(session, principal, fmt=fmt, mode=mode, id_field=id_field, name=file.name)
+            job_id = job.id
+        with file.open("rb") as handle:
+            job = await service.store_upload(db, space, job_id, handle)
+        async with db.transaction() as session:
+            await service.start(session, await service.get_job(session, space, job_id, lock=True))
+        owner = f"cli:{job_id}"
+        with progress_bar() as bar:
+            task = bar.add_task(f"Importing {file.name}", total=max(job.counts["total"] - job.counts["invalid"], 0))
+            while True:
+                # Apply what this process can claim; a running worker may hold the job instead.
+                claimed = await tasks.claim(db, owner)
+                while claimed is not None and await tasks.apply_chunk(db, claimed, owner):
+                    await _show(db, bar, task, space, job_id)
+                if (await _show(db, bar, task, space, job_id)) != "running":
+                    break
+                if claimed is None:
+                    await asyncio.sleep(0.5)
+        async with db.read() as session:
+            return service.job_view(await service.get_job(session, space, job_id))
 
-    try:
-        view = asyncio.run(main())
-    except Problem as problem:
-        console.print(f"[red]{problem.detail}[/]")
-        raise typer.Exit(2) from None
-    if view is None:
-        console.print(f"[red]No API space {space}[/]")
-        raise typer.Exit(1)
+    view = run_in_space(space, work)
     print(json.dumps(view, indent=2))
     if view["failed"]:
         console.print(f"{view['failed']} lines failed: GET /apispaces/{space}/profiles/imports/{view['id']}/details"

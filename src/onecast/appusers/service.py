@@ -1,0 +1,121 @@
+"""App-user auth config, login challenges and sessions."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onecast.appusers import tokens
+from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig
+from onecast.kit.clock import iso, utcnow
+from onecast.kit.errors import Problem, not_found
+from onecast.kit.events import record_event
+from onecast.kit.ids import new_id
+from onecast.profiles import service as profiles
+
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+SESSION_LIFETIME = timedelta(days=1)
+
+
+def config_view(config: SpaceAuthConfig | None) -> dict:
+    if config is None:
+        return {"issuer": None, "audience": None, "sharedSecret": None, "idClaim": "sub"}
+    return {"issuer": config.issuer, "audience": config.audience, "sharedSecret": config.shared_secret,
+            "idClaim": config.id_claim}
+
+
+async def get_config(session: AsyncSession, space_id: str, *, create: bool = False) -> SpaceAuthConfig | None:
+    config = await session.get(SpaceAuthConfig, space_id)
+    if config is None and create:
+        config = SpaceAuthConfig(space_id=space_id, id_claim="sub", session_secret=secrets.token_urlsafe(32),
+                                 revision=1, updated_on=utcnow())
+        session.add(config)
+        await session.flush()
+    return config
+
+
+async def put_config(session: AsyncSession, space_id: str, issuer: str | None, audience: str | None,
+                     shared_secret: str | None, id_claim: str) -> SpaceAuthConfig:
+    config = await get_config(session, space_id, create=True)
+    config.issuer, config.audience, config.shared_secret = issuer, audience, shared_secret
+    config.id_claim = id_claim
+    config.revision += 1
+    config.updated_on = utcnow()
+    return config
+
+
+async def start_challenge(session: AsyncSession, space_id: str) -> AuthChallenge:
+    await get_config(session, space_id, create=True)
+    challenge = AuthChallenge(id=new_id(), space_id=space_id, nonce=secrets.token_urlsafe(24),
+                              expires_on=utcnow() + CHALLENGE_LIFETIME)
+    session.add(challenge)
+    return challenge
+
+
+def challenge_view(challenge: AuthChallenge) -> dict:
+    return {"authenticationId": challenge.id, "provider": "jsonWebToken", "nonce": challenge.nonce,
+            "expiresOn": iso(challenge.expires_on)}
+
+
+async def anonymous_token(session: AsyncSession, space_id: str, user_id: str, nonce: str) -> str:
+    config = await get_config(session, space_id, create=True)
+    return tokens.issue_anonymous_token(config, user_id, nonce, CHALLENGE_LIFETIME)
+
+
+def session_view(app_session: AppSession) -> dict:
+    return {"id": app_session.id, "profileId": app_session.profile_id, "deviceId": app_session.device_id,
+            "platform": app_session.platform, "platformVersion": app_session.platform_version,
+            "sdkType": app_session.sdk_type, "sdkVersion": app_session.sdk_version,
+            "sourceIp": app_session.source_ip, "isActive": is_live(app_session),
+            "createdOn": iso(app_session.created_on), "startedOn": iso(app_session.created_on),
+            "expiresOn": iso(app_session.expires_on), "nonce": app_session.nonce,
+            "provider": app_session.provider,
+            "state": "SessionStarted" if is_live(app_session) else "SessionEnded"}
+
+
+def is_live(app_session: AppSession) -> bool:
+    return app_session.is_active and app_session.expires_on > utcnow()
+
+
+async def start_session(session: AsyncSession, space_id: str, authentication_id: str, token: str,
+                        device: dict, source_ip: str | None) -> tuple[AppSession, str]:
+    challenge = await session.get(AuthChallenge, authentication_id, with_for_update=True)
+    now = utcnow()
+    if challenge is None or challenge.space_id != space_id or challenge.used_on is not None \
+            or challenge.expires_on <= now:
+        raise Problem(401, "Unauthorized", "Unknown, used or expired authenticationId",
+                      headers={"WWW-Authenticate": "Bearer"})
+    config = await get_config(session, space_id, create=True)
+    profile_id, nonce = tokens.verify_login_token(config, token)
+    if not secrets.compare_digest(nonce, challenge.nonce):
+        raise Problem(401, "Unauthorized", "The token's nonce is not the challenge's nonce",
+                      headers={"WWW-Authenticate": "Bearer"})
+    challenge.used_on = now
+    await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
+    app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, source_ip=source_ip,
+                             provider="jsonWebToken", nonce=nonce, is_active=True, created_on=now,
+                             expires_on=now + SESSION_LIFETIME, **device)
+    session.add(app_session)
+    await session.flush()
+    record_event(session, space_id, "session.start", app_session.id, session_view(app_session))
+    return app_session, tokens.issue_session_token(config, app_session.id, profile_id, app_session.expires_on)
+
+
+async def get_session(session: AsyncSession, space_id: str, session_id: str, *, lock: bool = False) -> AppSession:
+    stmt = select(AppSession).where(AppSession.id == session_id, AppSession.space_id == space_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    app_session = (await session.execute(stmt)).scalar_one_or_none()
+    if app_session is None:
+        raise not_found("Session")
+    return app_session
+
+
+async def end_session(session: AsyncSession, space_id: str, session_id: str) -> None:
+    app_session = await get_session(session, space_id, session_id, lock=True)
+    if app_session.is_active:
+        app_session.is_active = False
+        app_session.ended_on = utcnow()
+        record_event(session, space_id, "session.end", app_session.id, session_view(app_session))

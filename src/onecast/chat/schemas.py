@@ -1,0 +1,154 @@
+"""Agent chat shapes (One API §8)."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from onecast.conversations.schemas import ConversationIdStr, MessagePost, ProfileIdStr, Text
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+TeamIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
+ChannelIdStr = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Day = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Weekend",
+              "Monday to Friday"]
+
+
+class ChatParticipant(BaseModel):
+    id: ProfileIdStr
+    role: Literal["agent", "participant"] = "participant"
+
+
+class ChatContext(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    conversationId: ConversationIdStr | None = None  # noqa: N815
+
+
+class ChatIn(BaseModel):
+    id: ConversationIdStr | None = None
+    name: Name
+    teamId: TeamIdStr  # noqa: N815
+    channelId: ChannelIdStr  # noqa: N815
+    description: Text | None = None
+    participants: Annotated[list[ChatParticipant], Field(max_length=100)] = []
+    context: ChatContext | None = None
+
+
+class ChatUpdate(BaseModel):
+    name: Name
+    description: Text | None = None
+
+
+class ChatOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    teamId: str  # noqa: N815
+    originalTeamId: str  # noqa: N815
+    channelId: str  # noqa: N815
+    status: Literal["new", "replied", "closed"]
+    agentId: str | None  # noqa: N815
+    participants: list[ChatParticipant]
+    context: dict[str, Any]
+    etag: str = Field(alias="_etag")
+    createdOn: str = Field(alias="_createdOn")  # noqa: N815
+    updatedOn: str = Field(alias="_updatedOn")  # noqa: N815
+    closedOn: str | None = Field(alias="_closedOn")  # noqa: N815
+    isDeleted: bool = Field(alias="_isDeleted")  # noqa: N815
+
+
+class AssignIn(BaseModel):
+    teamId: TeamIdStr  # noqa: N815
+    agentId: ProfileIdStr | None = None  # noqa: N815
+
+
+class CloseIn(BaseModel):
+    bypassMessage: bool = False  # noqa: N815
+
+
+class ChannelIn(BaseModel):
+    channelId: ChannelIdStr  # noqa: N815
+
+
+class FormIn(BaseModel):
+    formTemplateId: Annotated[str, StringConstraints(min_length=1, max_length=255)]  # noqa: N815
+
+
+class ChatMessagePost(MessagePost):
+    isAutomatedSend: bool = False  # noqa: N815
+
+
+class WelcomeMessage(BaseModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    timeout: Annotated[int, Field(ge=0, le=86_400)] = 0
+
+
+class AppMessagingConfig(BaseModel):
+    welcomeMessage: WelcomeMessage | None = None  # noqa: N815
+    replyAs: Literal["team", "individual"] = "individual"  # noqa: N815
+
+
+class WorkingHours(BaseModel):
+    days: Day
+    from_: HourMinute = Field(alias="from")
+    to: HourMinute
+
+
+class TeamSettings(BaseModel):
+    closeMessage: Text | None = None  # noqa: N815
+    avatarUrl: Annotated[str, StringConstraints(max_length=2000)] | None = None  # noqa: N815
+    outOfHoursMessage: Text | None = None  # noqa: N815
+    outOfHoursMessageEnabled: bool = False  # noqa: N815
+    outOfHoursFormTemplateId: Annotated[str, StringConstraints(max_length=255)] | None = None  # noqa: N815
+    workingHours: Annotated[list[WorkingHours], Field(max_length=50)] = []  # noqa: N815
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        "UTC", description="IANA time zone the working hours are in")
+
+
+class TeamMember(BaseModel):
+    username: ProfileIdStr
+
+
+class TeamIn(BaseModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
+    members: Annotated[list[TeamMember], Field(max_length=1000)] = []
+
+
+class TeamOut(BaseModel):
+    id: str
+    name: str
+    members: list[TeamMember]
+
+
+class TeamConfigOut(BaseModel):
+    teamId: str  # noqa: N815
+    name: str
+    channels: dict[str, Any]
+    settings: dict[str, Any] | None
+
+
+class ChatConfigOut(BaseModel):
+    teams: list[TeamConfigOut]
+
+
+class ChannelConfig(BaseModel):
+    """A team's config for one more channel (sms, fbMessenger, email): free fields, such as the
+    number, page or address that routes inbound messages to this team."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class AgentPresenceOut(BaseModel):
+    profileId: str  # noqa: N815
+    status: Literal["away", "available", "offline"]
+    isAway: bool  # noqa: N815
+    isConnected: bool  # noqa: N815
+    lastUpdatedOn: str | None  # noqa: N815
+
+
+class UserPresenceOut(BaseModel):
+    profileId: str  # noqa: N815
+    status: Literal["online", "offline"]
+    lastUpdatedOn: str | None  # noqa: N815
+    createdOn: str | None  # noqa: N815

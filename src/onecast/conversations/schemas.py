@@ -1,0 +1,123 @@
+"""Conversation and conversation-message shapes (One API §6.1, §6.2)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+ID_PATTERN = r"^[^/\x00-\x1f\x7f]+$"
+ConversationIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=ID_PATTERN)]
+ProfileIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class Privileges(BaseModel):
+    canSend: bool  # noqa: N815
+    canAddParticipants: bool  # noqa: N815
+    canRemoveParticipants: bool  # noqa: N815
+
+
+class Roles(BaseModel):
+    owner: Privileges
+    participant: Privileges
+
+
+class ParticipantIn(BaseModel):
+    id: ProfileIdStr
+    role: Literal["owner", "participant", "member"] = "participant"
+
+    @field_validator("role")
+    @classmethod
+    def _member_is_participant(cls, value: str) -> str:
+        return "participant" if value == "member" else value  # the JS SDK says "member"
+
+
+class ParticipantOut(BaseModel):
+    id: str
+    role: str
+
+
+class ConversationIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: ConversationIdStr
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    description: Text | None = None
+    roles: Roles
+    isPublic: bool  # noqa: N815
+    participants: Annotated[list[ParticipantIn], Field(max_length=1000)] = []
+    messageScope: Literal["a2p", "p2p"] = "p2p"  # noqa: N815
+
+
+class ConversationUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    description: Text | None = None
+    roles: Roles
+    isPublic: bool | None = None  # noqa: N815
+
+
+class ConversationOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    roles: Roles
+    isPublic: bool  # noqa: N815
+    messageScope: str  # noqa: N815
+    participantCount: int  # noqa: N815
+    latestSentEventId: int | None  # noqa: N815
+    etag: str = Field(alias="_etag")
+    createdOn: str | None = Field(alias="_createdOn")  # noqa: N815
+    updatedOn: str | None = Field(alias="_updatedOn")  # noqa: N815
+    createdBy: str = Field(alias="_createdBy")  # noqa: N815
+    updatedBy: str = Field(alias="_updatedBy")  # noqa: N815
+    isDeleted: bool = Field(alias="_isDeleted")  # noqa: N815
+
+
+class MessagePart(BaseModel):
+    name: Annotated[str, StringConstraints(max_length=255)] | None = None
+    type: Annotated[str, StringConstraints(max_length=255)] | None = None
+    url: Annotated[str, StringConstraints(max_length=4096)] | None = None
+    data: Annotated[str, StringConstraints(max_length=262_144)] | None = None
+    size: Annotated[int, Field(ge=0, le=2**40)] | None = None
+
+
+class From(BaseModel):
+    profileId: ProfileIdStr  # noqa: N815
+    name: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class MessagePost(BaseModel):
+    parts: Annotated[list[MessagePart], Field(min_length=1, max_length=100)]
+    from_: From | None = Field(None, alias="from")
+    metadata: dict[str, Any] | None = None
+    alert: dict[str, Any] | None = None
+    direction: Literal["inbound", "outbound"] | None = None
+
+
+class MessageSent(BaseModel):
+    id: str
+    eventId: int  # noqa: N815
+
+
+class StatusUpdate(BaseModel):
+    messageIds: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],  # noqa: N815
+                          Field(min_length=1, max_length=1000)]
+    status: Literal["delivered", "read"]
+    timestamp: datetime | None = None
+
+
+class MessagesPage(BaseModel):
+    earliestEventId: int | None  # noqa: N815
+    latestEventId: int | None  # noqa: N815
+    messages: list[dict[str, Any]]
+    orphanedEvents: list[dict[str, Any]]  # noqa: N815
+
+
+class StreamEvent(BaseModel):
+    eventId: int  # noqa: N815
+    id: str
+    name: str
+    conversationId: str  # noqa: N815
+    data: dict[str, Any]
+    publishedOn: str  # noqa: N815

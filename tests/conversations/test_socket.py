@@ -1,0 +1,115 @@
+"""The app-user WebSocket against real server processes: events reach the right users, and on
+PostgreSQL they cross from one server process to another."""
+import httpx
+import pytest
+import websockets
+
+from tests.appusers.helpers import configure_auth, start_session
+from tests.appusers.live import EventSocket, running_api
+from tests.conftest import SpaceClient, new_space
+
+
+@pytest.fixture(scope="module")
+def live(database_url):
+    with running_api(database_url) as base:
+        yield base
+
+
+async def _space_on(app, base):
+    client = httpx.AsyncClient(base_url=base, timeout=30)
+    space = await new_space(app, client, "socket")
+    await configure_auth(space)
+    return space
+
+
+async def _conversation(space: SpaceClient, cid: str, roles, members):
+    r = await space.post("/conversations", json={"id": cid, "name": cid, "roles": roles, "isPublic": False,
+                                                 "participants": [{"id": m} for m in members]})
+    assert r.status_code == 201, r.text
+
+
+async def test_socket_pushes_messages_statuses_typing_and_profile(app, live, roles):
+    space = await _space_on(app, live)
+    alice = await start_session(space.client, space.space_id, "alice")
+    bob = await start_session(space.client, space.space_id, "bob")
+    await _conversation(space, "chat1", roles, ["alice", "bob"])
+    a_sock = await EventSocket.open(live, space.space_id, alice.token)
+    b_sock = await EventSocket.open(live, space.space_id, bob.token)
+    try:
+        r = await alice.request("POST", "/conversations/chat1/messages",
+                                json={"parts": [{"type": "text/plain", "data": "hello bob"}]})
+        mid = r.json()["id"]
+        sent = await b_sock.next("conversationMessage.sent")
+        assert sent["conversationId"] == "chat1" and sent["conversationEventId"] == r.json()["eventId"]
+        assert sent["payload"]["messageId"] == mid and sent["payload"]["parts"][0]["data"] == "hello bob"
+        assert sent["payload"]["context"]["from"]["id"] == "alice"
+        await bob.request("POST", "/conversations/chat1/messages/statusupdates",
+                          json=[{"messageIds": [mid], "status": "read"}])
+        delivered = await a_sock.next("conversationMessage.delivered")
+        read = await a_sock.next("conversationMessage.read")
+        assert delivered["payload"]["profileId"] == read["payload"]["profileId"] == "bob"
+        await bob.request("POST", "/conversations/chat1/typing")
+        typing = await a_sock.next("conversation.participantTyping")
+        assert typing["payload"] == {"conversationId": "chat1", "profileId": "bob"}
+        await bob.request("DELETE", "/conversations/chat1/typing")
+        assert (await a_sock.next("conversation.participantTypingOff"))["payload"]["profileId"] == "bob"
+        await space.post("/conversations/chat1/participants", json=[{"id": "carol"}])
+        added = await a_sock.next("conversation.participantAdded")
+        assert added["payload"]["profileId"] == "carol"
+        r = await space.patch("/profiles/alice", json={"firstName": "Alice"})
+        assert r.status_code == 200, r.text
+        update = await a_sock.next("profile.update")
+        assert update["payload"]["firstName"] == "Alice" and update["etag"] == r.headers["ETag"]
+        # Bob got none of alice's profile updates, nor his own typing.
+        await bob.request("POST", "/conversations/chat1/messages", json={"parts": [{"data": "marker"}]})
+        await b_sock.next("conversationMessage.sent")
+        assert {e["name"] for e in b_sock.seen} <= {"conversationMessage.sent", "conversationMessage.delivered",
+                                                   "conversationMessage.read", "conversation.participantAdded"}
+    finally:
+        await a_sock.close()
+        await b_sock.close()
+        await space.client.aclose()
+
+
+async def test_socket_refuses_bad_tokens(app, live):
+    space = await _space_on(app, live)
+    user = await start_session(space.client, space.space_id, "dora")
+    ws = live.replace("http://", "ws://")
+    for token in ("nope", space.key):
+        with pytest.raises(websockets.InvalidStatus):
+            await websockets.connect(f"{ws}/apispaces/{space.space_id}/socket?token={token}")
+    other = await new_space(app, space.client, "other")
+    with pytest.raises(websockets.InvalidStatus):
+        await websockets.connect(f"{ws}/apispaces/{other.space_id}/socket?token={user.token}")
+    await user.request("DELETE", f"/sessions/{user.session_id}")
+    with pytest.raises(websockets.InvalidStatus):
+        await websockets.connect(f"{ws}/apispaces/{space.space_id}/socket?token={user.token}")
+    await space.client.aclose()
+
+
+async def test_events_cross_server_processes_on_postgresql(app, database_url, roles):
+    if database_url.startswith("sqlite"):
+        pytest.skip("several server processes need PostgreSQL (SQLite serves from one process)")
+    with running_api(database_url) as server_a, running_api(database_url) as server_b:
+        space_b = await _space_on(app, server_b)
+        alice_b = await start_session(space_b.client, space_b.space_id, "alice")
+        async with httpx.AsyncClient(base_url=server_a, timeout=30) as client_a:
+            bob_a = await start_session(client_a, space_b.space_id, "bob")
+            await _conversation(space_b, "across", roles, ["alice", "bob"])
+            b_sock = await EventSocket.open(server_a, space_b.space_id, bob_a.token)
+            a_sock = await EventSocket.open(server_b, space_b.space_id, alice_b.token)
+            try:
+                r = await alice_b.request("POST", "/conversations/across/messages",
+                                          json={"parts": [{"data": "via B"}]})
+                assert (await b_sock.next("conversationMessage.sent"))["payload"]["messageId"] == r.json()["id"]
+                assert (await a_sock.next("conversationMessage.sent"))["payload"]["messageId"] == r.json()["id"]
+                # Too big for a NOTIFY payload: it travels by reference.
+                big = "x" * 20_000
+                await bob_a.request("POST", "/conversations/across/messages", json={"parts": [{"data": big}]})
+                assert (await a_sock.next("conversationMessage.sent"))["payload"]["parts"][0]["data"] == big
+                await bob_a.request("POST", "/conversations/across/typing")
+                assert (await a_sock.next("conversation.participantTyping"))["payload"]["profileId"] == "bob"
+            finally:
+                await a_sock.close()
+                await b_sock.close()
+        await space_b.client.aclose()
