@@ -1,4 +1,4 @@
-"""A custom channel's receiver for fault tests: checks the signature like CustomReceiver, notes
+"""A custom channel's (or a webhook's) receiver for fault tests: checks the signature like CustomReceiver, notes
 when (monotonic clock of the test process) each webhook-id arrived, takes a little time to
 answer so sends are in flight when a process is killed, and can answer 500 for a while."""
 from __future__ import annotations
@@ -30,9 +30,16 @@ class CountingReceiver(CustomReceiver):
         status, body = super().route(request)
         if status == 200:
             with self.lock:
-                self.arrivals.append((time.monotonic(), request.headers["webhook-id"],
-                                      (request.json or {}).get("body", "")))
+                self.arrivals.append((time.monotonic(), request.headers["webhook-id"], self.what(request.json)))
         return status, body
+
+    @staticmethod
+    def what(document: Any) -> str:
+        """A custom channel's message: its body text; a platform event: "<name> <entity id>"."""
+        document = document if isinstance(document, dict) else {}
+        if "eventId" in document:
+            return f"{document.get('name')} {(document.get('payload') or {}).get('id')}"
+        return document.get("body", "")
 
     def counts(self) -> collections.Counter:
         with self.lock:

@@ -1,4 +1,5 @@
-"""A provider's server goes away for a while and comes back (SMSC, SMTP server): the worker keeps
+"""A provider's server goes away for a while and comes back (SMSC, SMTP server, a webhook
+receiver answering 500): the worker keeps
 retrying, the queue drains, every accepted message ends final, and the peer saw each message.
 
 Duplicates: a message can reach the peer twice only if the peer took it and the connection died
@@ -8,9 +9,11 @@ the server was stopped. (In CI the outage lasts seconds; bench/faults.py runs 2 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import time
 
+from tests.peers.counting_receiver import CountingReceiver
 from tests.peers.smsc import Smsc
 from tests.peers.smtp_server import SmtpPeer
 from tests.reliability.cluster import RetryingClient
@@ -106,3 +109,39 @@ async def test_smtp_server_down_then_back(cluster):
         assert only_early_duplicates(counts, early) == []
     finally:
         peer.stop()
+
+
+async def test_webhook_receiver_answering_500_then_recovering(cluster):
+    """Every message's `message.sent` event reaches the receiver once it answers 200 again; the
+    receiver counts only the events it accepted (Onecast retries the same webhook-id)."""
+    receiver = CountingReceiver("", answer_after=0).start()
+    cluster.env.update({"ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+                        "ONECAST_WEBHOOK_RETRY_SCHEDULE": ",".join(["0.5"] * 40), "ONECAST_WEBHOOK_RETRY_JITTER": "0"})
+    try:
+        space_id, key = cluster.new_space()
+        api = cluster.start_api()
+        cluster.start_worker()
+        async with RetryingClient([api], space_id, key) as client:
+            r = await client.request("POST", "/webhooks", json={"name": "crm", "url": receiver.url + "/events",
+                                                                "subscriptions": [{"type": "message.sent"}]})
+            assert r.status_code == 201, r.text
+            receiver.key = webhook_key(r.json()["secret"])
+            receiver.failing = True
+            sms = [{"to": {"phoneNumber": f"4477008{i:05d}"}, "body": f"event {i}", "rules": ["sms"]}
+                   for i in range(BEFORE + DURING)]
+            accepted = await send_all(client, sms)
+            await until(lambda: receiver.refused >= 5)
+            await asyncio.sleep(OUTAGE_SECONDS)
+            receiver.failing = False
+            await client.wait_final(list(accepted.values()), timeout=30)
+            expected = {f"message.sent {m}" for m in accepted.values()}
+            await until(lambda: expected <= receiver.bodies(), timeout=45)
+        counts = receiver.counts()
+        assert receiver.bodies() == expected and len(counts) == len(expected)
+        assert max(counts.values()) == 1, [m for m, n in counts.items() if n > 1]
+    finally:
+        receiver.stop()
+
+
+def webhook_key(secret: str) -> bytes:
+    return base64.b64decode(secret[len("whsec_"):]) if secret.startswith("whsec_") else secret.encode()
