@@ -102,6 +102,17 @@ class Cluster:
         wait_ready(base, self.apis[base])
         return base
 
+    def start_serve(self, port: int | None = None) -> str:
+        """`onecast serve`: API and worker in one process (the SQLite way to run)."""
+        port = port or free_port()
+        base = f"http://127.0.0.1:{port}"
+        self.apis[base] = self._spawn(["serve", "--port", str(port), "--no-bootstrap"], f"serve-{port}.log")
+        wait_ready(base, self.apis[base])
+        return base
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in [*self.apis.values(), *self.workers] if p.poll() is None]
+
     def start_worker(self) -> subprocess.Popen:
         proc = self._spawn(["worker"], "worker.log")
         self.workers.append(proc)
