@@ -76,6 +76,8 @@ class Settings:
     console_session_hours: int = 12
     # sms_smpp: how often the bind keeper looks for added, changed or removed SMPP channels
     smpp_refresh_seconds: float = 5.0
+    # proof (reliability): a pending Idempotency-Key older than this belongs to a request that died
+    idempotency_takeover_seconds: float = 60.0
     # webhooks
     webhook_timeout_seconds: float = 10.0
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"

@@ -49,12 +49,20 @@ def encoding_of(text: str) -> str:
 
 
 def segment_count(text: str) -> tuple[str, int]:
-    """(encoding, number of segments) for a message body."""
+    """(encoding, number of segments) for a message body: the number of parts `split_units`
+    makes, which may be more than length / part size because a part never ends inside an
+    escape sequence or a surrogate pair."""
     encoding = encoding_of(text)
-    length = gsm7_length(text) if encoding == "gsm7" else ucs2_length(text)
-    if length <= SINGLE[encoding]:
+    units = [2 if c in GSM7_EXTENDED else 1 for c in text] if encoding == "gsm7" else \
+        [2 if ord(c) > 0xFFFF else 1 for c in text]
+    if sum(units) <= SINGLE[encoding]:
         return encoding, 1
-    return encoding, -(-length // PART[encoding])
+    parts, used = 1, 0
+    for size in units:
+        if used + size > PART[encoding]:
+            parts, used = parts + 1, 0
+        used += size
+    return encoding, parts
 
 
 def to_gsm(text: str, replacements: list[dict[str, str]] | None = None, *, lookalikes: bool = True) -> str:

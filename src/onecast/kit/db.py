@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -99,11 +100,13 @@ class Database:
             async with self.sessionmaker() as session:
                 async with session.begin():
                     yield session
+                    await _mark_request_applied(session)
                 _run_after_commit(session)
             return
         async with self._write_lock, self.sessionmaker() as session:
             async with session.begin():
                 yield session
+                await _mark_request_applied(session)
         _run_after_commit(session)
 
     @asynccontextmanager
@@ -116,6 +119,20 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+# (scope, key) of the Idempotency-Key whose request is running in this context (set by the
+# idempotency middleware): each write transaction marks that key "applied" in the same commit,
+# so a retry after a crash between the commit and the stored answer never applies it twice.
+idempotency_claim: ContextVar[tuple[str, str] | None] = ContextVar("idempotency_claim", default=None)
+
+
+async def _mark_request_applied(session: AsyncSession) -> None:
+    claim = idempotency_claim.get()
+    if claim is not None:
+        await session.execute(text("UPDATE idempotency_keys SET state = 'applied' "
+                                   "WHERE scope = :scope AND key = :key AND state = 'pending'"),
+                              {"scope": claim[0], "key": claim[1]})
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onecast.kit.clock import utcnow
+from onecast.kit.db import idempotency_claim
 from onecast.kit.errors import Problem
 from onecast.kit.limits import send_problem
 from onecast.kit.models import IdempotencyRecord
@@ -63,7 +64,9 @@ class IdempotencyMiddleware:
         ])).hexdigest()
         db = scope["app"].state.db
 
-        replay = await self._claim(db, scope_id, key, fingerprint)
+        settings = getattr(scope["app"].state, "settings", None)
+        takeover = timedelta(seconds=settings.idempotency_takeover_seconds) if settings else PENDING_TAKEOVER
+        replay = await self._claim(db, scope_id, key, fingerprint, takeover)
         if isinstance(replay, Problem):
             await send_problem(send, replay)
             return
@@ -97,12 +100,15 @@ class IdempotencyMiddleware:
                 chunks.append(message.get("body", b""))
             await send(message)
 
+        claim = idempotency_claim.set((scope_id, key))
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
+            idempotency_claim.reset(claim)
             await self._finish(db, scope_id, key, status, headers, b"".join(chunks))
 
-    async def _claim(self, db, scope_id: str, key: str, fingerprint: str):  # noqa: ANN001
+    async def _claim(self, db, scope_id: str, key: str, fingerprint: str,  # noqa: ANN001
+                     takeover: timedelta = PENDING_TAKEOVER):
         now = utcnow()
         try:
             async with db.transaction() as session:
@@ -123,10 +129,16 @@ class IdempotencyMiddleware:
                                    "This Idempotency-Key was used with a different request")
                 if existing.state == "done":
                     return existing
-                if now - existing.created_on < PENDING_TAKEOVER:
+                if now - existing.created_on < takeover:
                     return Problem(409, "IdempotencyKeyInProgress",
                                    "A request with this Idempotency-Key is still being processed",
                                    headers={"Retry-After": "1"})
+                if existing.state == "applied":
+                    # Its changes were committed, then the process died before the answer was
+                    # stored: applying the request again would do it twice (e.g. send twice).
+                    return Problem(409, "IdempotencyKeyApplied",
+                                   "The request with this Idempotency-Key was applied, but its answer was lost "
+                                   "when the server stopped; it is not applied again")
                 existing.created_on = now
                 return None
         except IntegrityError:
