@@ -66,6 +66,8 @@ def test_agent_inbox_live(page, console):
         expect(row).to_contain_text("Yes, it left this morning")
         expect(row).to_contain_text("replied")
         row.get_by_role("link", name="Visitor asks").click()
+        forged = p.request.post(f"{console.base}/console/spaces/{sid}/chats/{chat['id']}/close", max_redirects=0)
+        assert forged.status == 403  # the logged-in browser's cookie, but no CSRF token
         p.get_by_role("button", name="Close chat").click()
         expect(p.locator("#chat-status")).to_have_text("closed")
         assert api.get(f"/apispaces/{sid}/chats/{chat['id']}", headers=key).json()["status"] == "closed"
