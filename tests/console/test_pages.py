@@ -6,7 +6,7 @@ import re
 import httpx
 from playwright.sync_api import expect
 
-PAGES = ["keys", "channels", "messages", "profiles", "sandbox", "webhooks", "analytics"]
+PAGES = ["keys", "channels", "messages", "profiles", "sandbox", "webhooks", "analytics", "chats"]
 
 
 def test_every_page_loads_without_console_errors(page, console):

@@ -103,6 +103,26 @@ async def start_session(session: AsyncSession, space_id: str, authentication_id:
     return app_session, tokens.issue_session_token(config, app_session.id, profile_id, app_session.expires_on)
 
 
+async def agent_session_token(session: AsyncSession, space_id: str, profile_id: str, provider: str) -> str:
+    """A session token for a profile the platform itself vouches for (a console agent): its live
+    session of that provider is reused, else one is started (write transaction)."""
+    config = await get_config(session, space_id, create=True)
+    now = utcnow()
+    app_session = (await session.execute(select(AppSession).where(
+        AppSession.space_id == space_id, AppSession.profile_id == profile_id, AppSession.provider == provider,
+        AppSession.is_active.is_(True), AppSession.expires_on > now + timedelta(hours=1))
+        .order_by(AppSession.expires_on.desc()).limit(1))).scalar_one_or_none()
+    if app_session is None:
+        await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
+        app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, provider=provider,
+                                 nonce=secrets.token_urlsafe(12), is_active=True, created_on=now,
+                                 expires_on=now + SESSION_LIFETIME)
+        session.add(app_session)
+        await session.flush()
+        record_event(session, space_id, "session.start", app_session.id, session_view(app_session))
+    return tokens.issue_session_token(config, app_session.id, profile_id, app_session.expires_on)
+
+
 async def get_session(session: AsyncSession, space_id: str, session_id: str, *, lock: bool = False) -> AppSession:
     stmt = select(AppSession).where(AppSession.id == session_id, AppSession.space_id == space_id)
     if lock:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from onecast.console import (analytics, login_pages, message_pages, sandbox_pages, space_pages,
+from onecast.console import (analytics, chat_pages, login_pages, message_pages, sandbox_pages, space_pages,
                              webhook_pages)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for module in (login_pages, space_pages, message_pages, sandbox_pages, analytics, webhook_pages):
+for module in (login_pages, space_pages, message_pages, sandbox_pages, analytics, webhook_pages, chat_pages):
     router.include_router(module.router)
