@@ -2,8 +2,7 @@
 """Mixed-traffic load: prints ONE JSON line of figures per database.
 
 For N minutes (--minutes, default 10) C closed-loop clients (--clients, default 16: each sends its
-next request as soon as the last one is answered, so the rate is the highest the machine holds)
-pick, by weight, one of:
+next request as soon as the last one is answered) pick, by weight, one of:
   single   POST /messages (sandbox sms)                      45 %
   batch    POST /messages/batch of 20                         10 %
   profile  POST /profiles (a new profile)                    25 %
@@ -11,15 +10,21 @@ pick, by weight, one of:
 and a webhook subscribed to message.sent delivers every send's event to a receiver in this
 process (signature checked), so webhook fan-out runs under the same load.
 
+The rate is the highest the machine *holds*: a client about to send waits while more than
+--backlog accepted messages have not yet come back as a message.sent webhook event (accepted,
+delivered by the worker, event fanned out and POSTed). Without that bound the API accepts faster
+than delivery, and a backlog grows for as long as the load lasts (--backlog 0 turns it off).
+
 SQLite: one `onecast serve` (API + worker). PostgreSQL (--postgres [URL]): --apis `onecast api`
 and --workers `onecast worker` processes; clients spread over the APIs.
 
-Reported: requests and accepted messages per second, round trip p50/p99 per kind, peak RSS of
-every Onecast process (sampled each second) and of all together, and after the load the drain:
-time until no message is processing/retrying, the final statuses of every accepted message
-(read from the database), and the webhook events received.
+Reported: requests and accepted messages per second, round trip p50/p99 per kind, end-to-end
+p50/p99 (accepted -> its message.sent event at the receiver), time clients waited for the
+backlog, peak RSS of every Onecast process (sampled each second) and of all together, and after
+the load the drain: time until no message is processing/retrying, the final statuses of every
+accepted message (read from the database), and the webhook events received.
 
-  .venv/bin/python bench/load.py [--minutes 10] [--clients 16] [--sqlite] [--postgres [URL]]
+  .venv/bin/python bench/load.py [--minutes 10] [--clients 16] [--backlog 300] [--sqlite] [--postgres [URL]]
 """
 from __future__ import annotations
 
@@ -91,8 +96,12 @@ def status_counts(database: Database, space_id: str) -> dict[str, int]:
 
 
 class Traffic:
-    def __init__(self, bases: list[str], space_id: str, key: str, seed: int) -> None:
+    def __init__(self, bases: list[str], space_id: str, key: str, seed: int,
+                 receiver: CountingReceiver, backlog: int) -> None:
         self.bases, self.space_id = bases, space_id
+        self.receiver, self.backlog = receiver, backlog
+        self.accepted_at: dict[str, float] = {}  # message id -> monotonic time of the 201/202
+        self.waited = 0.0
         self.headers = {"Authorization": f"Bearer {key}"}
         self.rng = random.Random(seed)
         self.latency: dict[str, list[float]] = {k: [] for k in WEIGHTS}
@@ -118,10 +127,20 @@ class Traffic:
                                  "phoneNumber": phone, "data": {"n": n}}, 201
         return "/messages/inbounds", {"channel": "sms", "from": {"phoneNumber": phone}, "body": f"reply {n}"}, 201
 
+    async def room(self, until: float) -> None:
+        """Wait while too many accepted messages have not come back as events."""
+        started = time.monotonic()
+        while self.backlog and self.accepted - len(self.receiver.arrivals) > self.backlog \
+                and time.monotonic() < until:
+            await asyncio.sleep(0.02)
+        self.waited += time.monotonic() - started
+
     async def client(self, http: httpx.AsyncClient, until: float) -> None:
         kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
         while time.monotonic() < until:
             kind = self.rng.choices(kinds, weights)[0]
+            if kind in ("single", "batch"):
+                await self.room(until)
             suffix, body, expected = self.request_for(kind)
             started = time.perf_counter()
             try:
@@ -135,10 +154,20 @@ class Traffic:
                 if len(self.first_errors) < 5:
                     self.first_errors.append(f"{kind} {status} {response.text[:200] if response else ''}")
                 continue
+            answered = time.monotonic()
             if kind == "single":
                 self.accepted += 1
+                self.accepted_at[response.json()["messageId"]] = answered
             elif kind == "batch":
                 self.accepted += len(response.json())
+                self.accepted_at.update((item["messageId"], answered) for item in response.json())
+
+    def end_to_end_ms(self) -> list[float]:
+        """Accepted -> first arrival of the message's message.sent event, per message."""
+        first: dict[str, float] = {}
+        for at, _, what in list(self.receiver.arrivals):
+            first.setdefault(what.removeprefix("message.sent "), at)
+        return [(first[m] - t) * 1000 for m, t in self.accepted_at.items() if m in first]
 
 
 async def run_one(kind: str, database: Database, args: argparse.Namespace) -> dict:
@@ -159,7 +188,7 @@ async def run_one(kind: str, database: Database, args: argparse.Namespace) -> di
             created.raise_for_status()
             receiver.key = created.json()["secret"].encode() if not created.json()["secret"].startswith("whsec_") \
                 else __import__("base64").b64decode(created.json()["secret"][6:])
-            traffic = Traffic(bases, space_id, key, seed=7)
+            traffic = Traffic(bases, space_id, key, seed=7, receiver=receiver, backlog=args.backlog)
             memory = Memory(cluster)
             stop = asyncio.Event()
             sampler = asyncio.create_task(memory.run(stop))
@@ -185,6 +214,7 @@ async def run_one(kind: str, database: Database, args: argparse.Namespace) -> di
             stop.set()
             await sampler
         requests = sum(len(v) for v in traffic.latency.values())
+        end_to_end = traffic.end_to_end_ms()
         return {
             "database": kind, "minutes": args.minutes, "clients": args.clients,
             "processes": {"apis": len(bases), "workers": args.workers if database.is_postgres else 0,
@@ -193,6 +223,8 @@ async def run_one(kind: str, database: Database, args: argparse.Namespace) -> di
             "messages_accepted": traffic.accepted, "messages_accepted_per_s": r(traffic.accepted / load_seconds),
             "latency_ms": {k: {"n": len(v), "p50": r(pct([x * 1000 for x in v], 50)),
                                "p99": r(pct([x * 1000 for x in v], 99))} for k, v in traffic.latency.items()},
+            "end_to_end_ms": {"p50": r(pct(end_to_end, 50)), "p99": r(pct(end_to_end, 99)), "n": len(end_to_end)},
+            "backlog_bound": args.backlog, "clients_waited_for_backlog_s": r(traffic.waited / args.clients),
             "errors": traffic.errors, "first_errors": traffic.first_errors,
             "peak_rss_mb": {"largest_process": r(memory.peak_each / 1024), "all_processes": r(memory.peak_total / 1024)},
             "final_statuses": counts, "messages_in_db": sum(counts.values()),
@@ -211,6 +243,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--drain-minutes", type=float, default=10, help="at most this long to drain after the load")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--backlog", type=int, default=300,
+                        help="most accepted messages not yet back as events before senders wait (0: no bound)")
     parser.add_argument("--apis", type=int, default=2, help="PostgreSQL: API processes")
     parser.add_argument("--workers", type=int, default=2, help="PostgreSQL: worker processes")
     parser.add_argument("--sqlite", action="store_true", help="run SQLite (default unless only --postgres)")

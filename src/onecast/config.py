@@ -31,7 +31,7 @@ class Settings:
     worker_batch: int = 64
     worker_poll_seconds: float = 0.05
     lease_seconds: float = 30.0
-    max_attempts: int = 6
+    max_attempts: int = 10  # retries span >= 8.5 min with the 2 s base: a provider outage of minutes fails nothing
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 600.0
     batch_max_items: int = 5000

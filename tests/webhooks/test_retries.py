@@ -151,3 +151,39 @@ async def test_a_success_resets_the_failure_clock(hs, receiver, drain):
     await hs.post("/profiles", json={"id": "p2"})
     await drain(hs, at=start + timedelta(days=5, seconds=1))  # fails, but the endpoint answered lately
     assert (await hs.get(f"/webhooks/{hook['id']}")).json()["enabled"] is True
+
+
+async def test_when_a_failing_endpoint_answers_again_waiting_retries_are_due_at_once(hs, receiver, drain):
+    """An outage's backlog drains on recovery, not at the 30-minute (or later) retry."""
+    receiver.script("outage", [500, 500, 500, 500])  # then 200
+    hook = await make_hook(hs, receiver.url("/script/outage"))
+    start = later(1)
+    await hs.post("/profiles", json={"id": "p1"})
+    await hs.post("/profiles", json={"id": "p2"})
+    await drain(hs, at=start)
+    await drain(hs, at=start + timedelta(seconds=10))  # both fail again: next tries ~5 min away
+    waiting = await deliveries(hs, hook["id"])
+    assert [d["status"] for d in waiting] == ["pending", "pending"]
+    assert all(parse(d["nextAttemptOn"]) > start + timedelta(seconds=200) for d in waiting)
+    await hs.post("/profiles", json={"id": "p3"})  # the endpoint is back: p3 succeeds at once
+    await drain(hs, at=start + timedelta(seconds=20))
+    got = await deliveries(hs, hook["id"])
+    assert [d["status"] for d in got] == ["delivered"] * 3
+    assert len(receiver.at("/script/outage")) == 7
+
+
+async def test_one_failing_delivery_among_successes_keeps_its_schedule(hs, receiver, drain):
+    receiver.script("poison", [500, 200, 200])
+    hook = await make_hook(hs, receiver.url("/script/poison"))
+    start = later(1)
+    await hs.post("/profiles", json={"id": "p1"})
+    await drain(hs, at=start)  # p1 fails; the webhook is failing
+    await hs.post("/profiles", json={"id": "p2"})
+    await drain(hs, at=start + timedelta(seconds=1))  # p2 succeeds: p1 is brought forward and succeeds
+    assert {d["status"] for d in await deliveries(hs, hook["id"])} == {"delivered"}
+    receiver.script("poison", [500, 200])
+    await hs.post("/profiles", json={"id": "p4"})
+    await hs.post("/profiles", json={"id": "p5"})
+    await drain(hs, at=start + timedelta(seconds=2))  # one fails, one succeeds in the same round
+    pending = [d for d in await deliveries(hs, hook["id"]) if d["status"] == "pending"]
+    assert len(pending) == 1 and parse(pending[0]["nextAttemptOn"]) > start + timedelta(seconds=5)

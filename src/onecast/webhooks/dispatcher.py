@@ -4,7 +4,8 @@ Each webhook is a lane that one dispatcher owns at a time (a lease on the webhoo
 side by side, so a slow or failing endpoint holds back only itself. Within a lane, deliveries of
 one entity (a message, a profile) go out in revision order: a later one waits while an earlier
 one is scheduled for a retry. Different entities go out concurrently, up to
-webhook_endpoint_concurrency requests per endpoint.
+webhook_endpoint_concurrency requests per endpoint. When an endpoint that failed every request
+answers again, its deliveries waiting for a retry become due at once.
 """
 from __future__ import annotations
 
@@ -216,6 +217,8 @@ class Dispatcher:
                 session.add(WebhookAttempt(delivery_id=delivery.id, webhook_id=webhook_id, attempted_on=at,
                                            status_code=outcome.status_code, latency_ms=outcome.latency_ms,
                                            outcome=outcome.kind, error=outcome.error))
+            if hook.failing_since is not None and any(o.kind == retry.DELIVERED for o in outcomes.values()):
+                await _bring_retries_forward(session, webhook_id, at, tried=list(outcomes))
             self._track_health(hook, [o for _, o in results], at)
 
     def _apply(self, delivery: WebhookDelivery, outcome: Outcome, at: datetime) -> None:
@@ -297,6 +300,15 @@ class Dispatcher:
             await asyncio.gather(*list(self._lanes.values()), return_exceptions=True)
         await self.close()
         log.info("webhook_dispatcher_stopped", dispatcher=self.name)
+
+
+async def _bring_retries_forward(session, webhook_id: str, at: datetime, tried: list[str]) -> None:  # noqa: ANN001
+    """The endpoint answers again after a time when every request failed: what waits for a
+    retry is due now, rather than at its place in the schedule (up to hours away), so the
+    backlog of an outage drains as soon as the receiver is back."""
+    await session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_on > at, WebhookDelivery.id.not_in(tried)).values(next_attempt_on=at))
 
 
 async def _read_some(response: httpx.Response, limit: int = 64 * 1024) -> None:
