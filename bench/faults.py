@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fault scenarios at full duration: ONE JSON line of figures per scenario.
 
+  kill      kill -9 of one of two workers, then of one of two API processes (restarted at
+            once), while messages keep coming to a custom channel (counted at its receiver).
   smsc      the SMSC peer (tests/peers/smsc.py) stops for --outage seconds (default 120) while
             messages keep coming; then it listens again on the same port.
   smtp      the same with the aiosmtpd peer (tests/peers/smtp_server.py).
@@ -15,7 +17,7 @@ and after the fault (clients retry with their Idempotency-Key), and reports: acc
 statuses, messages seen at the peer (distinct and duplicates), and how long after recovery the
 queue drained.
 
-  .venv/bin/python bench/faults.py [smsc smtp webhook pgrestart] [--outage 120] [--webhook-outage 600]
+  .venv/bin/python bench/faults.py [kill smsc smtp webhook pgrestart] [--outage 120] [--webhook-outage 600]
                                    [--rate 5] [--postgres [URL]] [--env ONECAST_MAX_ATTEMPTS=20]
 """
 from __future__ import annotations
@@ -151,7 +153,6 @@ async def scenario_smtp(cluster: Cluster, args: argparse.Namespace) -> dict:
 
 async def scenario_webhook(cluster: Cluster, args: argparse.Namespace) -> dict:
     receiver = CountingReceiver("", answer_after=0).start()
-    cluster.env.setdefault("ONECAST_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
     try:
         space_id, key = cluster.new_space("faults")
         api = cluster.start_api()
@@ -181,6 +182,46 @@ async def scenario_webhook(cluster: Cluster, args: argparse.Namespace) -> dict:
                 "answered_500": receiver.refused, "events_received": len(counts), "event_duplicates": dupes(counts),
                 "events_missing": len(expected - receiver.bodies()),
                 "all_events_s_after_recovery": r(time.monotonic() - recovered)}
+    finally:
+        receiver.stop()
+
+
+async def scenario_kill(cluster: Cluster, args: argparse.Namespace) -> dict:
+    secret = "whsec_" + base64.b64encode(b"faults-bench-custom-channel-secret").decode()
+    receiver = CountingReceiver(secret, answer_after=0.02).start()
+    try:
+        space_id, key = cluster.new_space("faults")
+        apis = [cluster.start_api(), cluster.start_api()]
+        doomed = cluster.start_worker()
+        cluster.start_worker()
+        async with RetryingClient(apis, space_id, key, give_up_after=120) as client:
+            created = await client.request("POST", "/channels", json={
+                "id": "crm", "type": "custom", "provider": "custom_http",
+                "config": {"url": receiver.url + "/hook", "secret": secret}})
+            assert created.status_code == 201, created.text
+            load = Load(client, lambda n: {"to": {"profileId": f"kill-{n}"}, "body": f"fault kill {n}",
+                                           "rules": ["crm"]}, args.rate)
+            await load.run_for(args.lead)
+            worker_killed = time.monotonic()
+            cluster.kill(doomed)
+            await load.run_for(args.lead)
+            cluster.kill_api(apis[0])  # requests to it fail until it is back; clients retry on the other
+            restart = asyncio.create_task(asyncio.to_thread(cluster.restart_api, apis[0]))
+            await load.run_for(args.lead)
+            await restart
+            await load.settle()
+            ids = [m for m in load.accepted.values() if m]
+            statuses, _ = await drain(client, ids, args.drain)
+            drained = time.monotonic() - worker_killed
+        counts = receiver.counts()
+        first = receiver.first_arrival()
+        twice = [m for m, n in counts.items() if n > 1]
+        return {"accepted": len(load.accepted), "answer_lost": sum(1 for m in load.accepted.values() if m is None),
+                "refused": len(load.refused), "client_retries": client.retries, "final_statuses": statuses,
+                "peer_distinct": len(counts), "peer_duplicates": dupes(counts),
+                "duplicates_in_flight_at_the_kill": sum(1 for m in twice if first[m] < worker_killed),
+                "accepted_missing_at_peer": len(set(load.accepted) - receiver.bodies()),
+                "drained_s_after_worker_kill": r(drained)}
     finally:
         receiver.stop()
 
@@ -225,7 +266,7 @@ async def scenario_pgrestart(cluster: Cluster, args: argparse.Namespace) -> dict
             "final_statuses": statuses, "lost": len(ids) - sum(statuses.values())}
 
 
-SCENARIOS = {"smsc": scenario_smsc, "smtp": scenario_smtp, "webhook": scenario_webhook, "pgrestart": scenario_pgrestart}
+SCENARIOS = {"kill": scenario_kill, "smsc": scenario_smsc, "smtp": scenario_smtp, "webhook": scenario_webhook, "pgrestart": scenario_pgrestart}
 
 
 def main() -> None:
@@ -245,7 +286,8 @@ def main() -> None:
     like = args.postgres.rstrip("/") + "/postgres" if args.postgres else None
     for name in args.scenarios or list(SCENARIOS):
         database = Database(like)
-        cluster = Cluster(database, dict(env))
+        # The peers listen on loopback, which outbound requests may not reach unless allowed.
+        cluster = Cluster(database, {"ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", **env})
         started = time.monotonic()
         try:
             figures = asyncio.run(SCENARIOS[name](cluster, args))

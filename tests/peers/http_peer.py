@@ -42,11 +42,18 @@ def parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict
 Route = Callable[[Recorded], tuple[int, Any]]
 
 
+class PeerServer(ThreadingHTTPServer):
+    # The stdlib's listen backlog of 5 overflows under a burst of concurrent sends, and the
+    # resets that follow look like a flaky vendor; a real server's backlog is far deeper.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class HttpPeer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.failures: deque[tuple[int, Any]] = deque()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = PeerServer(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
