@@ -41,7 +41,7 @@ def _load_builtin() -> None:
             _FACTORIES[name] = _lazy(target)
 
 
-def _lazy(target: str) -> ProviderFactory:
+def _lazy(target: str) -> Callable[[dict[str, Any], Any, AddressGuard], Provider]:
     """Import the provider's module on first use, so unused providers cost nothing."""
     def factory(config: dict[str, Any], db: Any, guard: AddressGuard) -> Provider:
         return load(target)(config, db, guard)
