@@ -26,6 +26,7 @@ from onecast.channels.push.content import PushContent, PushTarget  # noqa: E402
 from onecast.channels.push_apns.client import ApnsClient  # noqa: E402
 from onecast.channels.push_fcm.client import FcmClient  # noqa: E402
 from onecast.channels.webpush.client import WebPushClient  # noqa: E402
+from onecast.kit.ssrf import AddressGuard  # noqa: E402
 from tests.peers.apns import ApnsPeer  # noqa: E402
 from tests.peers.fcm import FcmPeer  # noqa: E402
 from tests.peers.keys import BrowserSubscription, EcKey, RsaKey  # noqa: E402
@@ -66,6 +67,9 @@ async def run(client, targets: list[PushTarget], concurrency: int) -> dict:  # n
             "p50_ms": round(pct(ms, 50), 2), "p99_ms": round(pct(ms, 99), 2)}
 
 
+LOOPBACK = AddressGuard("127.0.0.0/8,::1/128")  # the peers listen on loopback
+
+
 async def main(n: int, concurrency: int) -> dict:
     figures: dict = {}
     rsa = RsaKey.generate()
@@ -75,14 +79,14 @@ async def main(n: int, concurrency: int) -> dict:
         fcm.base_url = url
         client = FcmClient({"baseUrl": url, "serviceAccount": {
             "project_id": "bench", "private_key_id": "k", "private_key": rsa.private_pem,
-            "client_email": fcm.client_email, "token_uri": f"{url}/token"}})
+            "client_email": fcm.client_email, "token_uri": f"{url}/token"}}, LOOPBACK)
         targets = [PushTarget(str(i), str(i), "fcm", f"token-{i}", "") for i in range(n)]
         figures["fcm"] = await run(client, targets, concurrency)
         await client.close()
     ec = EcKey.generate()
     apns = ApnsPeer(team_id="TEAM", key_id="KEY", public_key_pem=ec.public_pem, topics={"com.bench"})
     async with serve_asgi(apns.app()) as url:
-        client = ApnsClient({"teamId": "TEAM", "keyId": "KEY", "privateKey": ec.private_pem, "baseUrl": url})
+        client = ApnsClient({"teamId": "TEAM", "keyId": "KEY", "privateKey": ec.private_pem, "baseUrl": url}, LOOPBACK)
         targets = [PushTarget(str(i), str(i), "apns", secrets.token_hex(32), "", app="com.bench") for i in range(n)]
         figures["apns_http2"] = await run(client, targets, concurrency)
         await client.close()
@@ -91,7 +95,7 @@ async def main(n: int, concurrency: int) -> dict:
     async with serve_asgi(web.app()) as url:
         web.base_url = url
         client = WebPushClient({"vapidPrivateKey": vapid.private_b64, "subject": "mailto:bench@example.com",
-                                "allowHttpEndpoints": True})
+                                "allowHttpEndpoints": True}, LOOPBACK)
         browsers = [BrowserSubscription.create(f"{url}/push/{i}") for i in range(min(n, 50))]
         targets = [PushTarget(str(i), str(i), "webPush", b.endpoint, "", keys=b.json()["keys"])
                    for i, b in ((i, browsers[i % len(browsers)]) for i in range(n))]

@@ -2,6 +2,7 @@
 ONECAST_TEST_DATABASE_URL), one app, and a fresh API space per test for isolation."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -18,6 +19,11 @@ from onecast.kit.migrate import upgrade
 # One secret key for the test process and every server it starts, so all read each other's
 # encrypted columns (and no key file is written into the working directory).
 os.environ.setdefault("ONECAST_SECRET_KEYS", "wVbH0xRKxN3pbEC2JQ2tB3ESXTIbAqUNq5bp7BiC8kQ=")
+# The peers tests send to (custom channel receivers, vendor fakes, attachment servers, push
+# services) listen on loopback, which the outbound guard refuses by default: this app and every
+# server the tests start allow it. tests/hostile and tests/webhooks use `strict_app_fixtures`.
+LOOPBACK = "127.0.0.0/8,::1/128"
+os.environ.setdefault("ONECAST_OUTBOUND_ALLOWED_NETWORKS", LOOPBACK)
 
 
 def _database_url() -> str:
@@ -38,7 +44,7 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_keys=os.environ["ONECAST_SECRET_KEYS"],
-                    log_json=True, retry_base_seconds=0.05,
+                    outbound_allowed_networks=LOOPBACK, log_json=True, retry_base_seconds=0.05,
                     retry_max_seconds=0.2, worker_poll_seconds=0.02, lease_seconds=5.0)
 
 
@@ -54,6 +60,27 @@ async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://onecast.test") as client:
         yield client
+
+
+def strict_app_fixtures():  # noqa: ANN201
+    """`settings`, `app` and `anon` overridden for a test directory (assign them in its conftest):
+    an app with the production default, no loopback or private target allowed."""
+    @pytest.fixture(scope="session", name="settings")
+    def strict_settings(settings: Settings) -> Settings:
+        return dataclasses.replace(settings, outbound_allowed_networks="", webhook_allowed_networks="")
+
+    @pytest.fixture(scope="session", name="app")
+    async def strict_app(settings: Settings):
+        application = create_app(settings, run_worker=False)
+        async with application.router.lifespan_context(application):
+            yield application
+
+    @pytest.fixture(scope="session", name="anon")
+    async def strict_anon(app) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://onecast.test") as client:
+            yield client
+
+    return strict_settings, strict_app, strict_anon
 
 
 @dataclass

@@ -103,6 +103,8 @@ class Settings:
     push_fcm_base_url: str = ""
     push_apns_base_url: str = ""
     push_ca_file: str = ""
+    # outbound (kit.ssrf): networks that customer-given URLs may reach although not public (CIDRs)
+    outbound_allowed_networks: str = ""
 
     @property
     def async_database_url(self) -> str:

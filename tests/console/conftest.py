@@ -71,7 +71,7 @@ def _cli(env: dict, *args: str) -> str:
 @pytest.fixture(scope="package")
 def console(console_database) -> Console:
     env = {**os.environ, "ONECAST_DATABASE_URL": console_database, "ONECAST_WORKER_POLL_SECONDS": "0.05",
-           "ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the tests' webhook receiver
+           "ONECAST_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",  # the tests' receivers and peers
            "ONECAST_SECRET_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="onecast-console-key-"), "key")}
     _cli(env, "migrate")
     space = json.loads(_cli(env, "spaces", "create", "console-tests", "--json").strip().splitlines()[-1])

@@ -62,17 +62,36 @@ async def test_a_webhook_to_an_internal_address_is_refused(space, url):
     assert r.status_code == 400, r.text
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: custom channel URLs are not checked against internal "
-                                       "networks (the webhooks AddressGuard is not applied to channels yet)")
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9/x"])
 async def test_a_custom_channel_to_an_internal_address_is_refused(space, url):
     r = await space.post("/channels", json={"id": "c", "type": "custom", "provider": "custom_http",
                                             "config": {"url": url, "secret": "s3cret"}})
     assert r.status_code == 400, r.text
+    assert r.json()["code"] == "UrlNotAllowed" and r.json()["errors"][0]["field"] == "config.url"
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: e-mail attachment URLs are fetched from any address "
-                                       "(an internal page could be mailed out as an attachment)")
+@pytest.mark.parametrize(("channel_type", "provider", "config", "field"), [
+    ("whatsApp", "whatsapp_cloud", {"baseUrl": "http://10.0.0.1"}, "config.baseUrl"),
+    ("telegram", "telegram", {"baseUrl": "http://[::1]:8081"}, "config.baseUrl"),
+    ("fbMessenger", "messenger", {"baseUrl": "http://localhost"}, "config.baseUrl"),
+    ("nativePush", "push", {"fcm": {"baseUrl": "http://169.254.169.254"}}, "config.fcm.baseUrl"),
+    ("nativePush", "push", {"fcmApps": [{"package": "a", "tokenUrl": "http://127.0.0.1/t"}]},
+     "config.fcmApps[0].tokenUrl"),
+])
+async def test_a_vendor_base_url_inside_is_refused(space, channel_type, provider, config, field):
+    r = await space.post("/channels", json={"id": "v", "type": channel_type, "provider": provider, "config": config})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "UrlNotAllowed" and r.json()["errors"][0]["field"] == field
+
+
+async def test_a_web_push_subscription_to_an_internal_address_is_refused(space):
+    r = await space.put("/profiles/ann/devices/browser", json={"push": {"webPush": {
+        "endpoint": "http://169.254.169.254/push/1", "keys": {"p256dh": "B" + "A" * 86, "auth": "c2VjcmV0c2VjcmV0MTIzNA"}}}})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "UrlNotAllowed" and r.json()["errors"][0]["field"] == "push.webPush.endpoint"
+
+
 async def test_an_email_attachment_from_an_internal_address_is_not_fetched(space, deliver):
     from tests.peers.http_peer import HttpPeer
     from tests.peers.smtp_server import SmtpPeer
@@ -94,6 +113,7 @@ async def test_an_email_attachment_from_an_internal_address_is_not_fetched(space
         await deliver(space)
         got = (await space.get(f"/messages/{r.json()['messageId']}")).json()
         assert not inside.requests and not peer.received, got
+        assert got["status"] == "failed" and got["statusHistory"][-1]["details"]["reason"] == "AttachmentBlocked"
     finally:
         peer.stop()
         inside.stop()

@@ -73,7 +73,9 @@ class Cluster:
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, "ONECAST_DATABASE_URL": self.database.url, "ONECAST_LOG_JSON": "true",
-                "ONECAST_WORKER_POLL_SECONDS": "0.02", **self.env}
+                "ONECAST_WORKER_POLL_SECONDS": "0.02",
+                "ONECAST_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",  # the peers are on loopback
+                **self.env}
 
     def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
         log = open(Path(self.database.tmp) / log_name, "ab")  # noqa: SIM115 - the child keeps it

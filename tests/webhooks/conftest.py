@@ -13,10 +13,12 @@ import pytest
 from onecast.app import create_app
 from onecast.kit.clock import utcnow
 from onecast.webhooks.dispatcher import Dispatcher
-from tests.conftest import SpaceClient, deliver_space, new_space
+from tests.conftest import SpaceClient, deliver_space, new_space, strict_app_fixtures
 from tests.peers.webhook_receiver import WebhookReceiver
 
 LOOPBACK = "127.0.0.0/8,::1/128"
+# `space` meets the production default (private targets refused); `hs` is on an app allowing loopback.
+settings, app, anon = strict_app_fixtures()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIn, ChannelOut, 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match, etag_for
-from onecast.kit.state import get_db
+from onecast.kit.ssrf import AddressGuard
+from onecast.kit.state import get_db, get_settings
 
 router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Channels"],
                    responses=problem_responses(400, 401, 404))
@@ -26,7 +27,8 @@ async def list_channels(request: Request, principal: SpaceAuth) -> list[dict]:
 @router.post("/channels", status_code=201, response_model=ChannelOut, responses=problem_responses(409))
 async def create_channel(request: Request, response: Response, principal: SpaceAuth, body: ChannelIn) -> dict:
     async with get_db(request).transaction() as session:
-        channel = await service.create_channel(session, principal.space_id, body.model_dump())
+        channel = await service.create_channel(session, principal.space_id, body.model_dump(),
+                                               AddressGuard.from_settings(get_settings(request)))
         response.headers["ETag"] = etag_for(channel.id, channel.revision)
         return service.channel_view(channel)
 
@@ -45,7 +47,8 @@ async def update_channel(request: Request, response: Response, principal: SpaceA
     async with get_db(request).transaction() as session:
         channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
         check_if_match(if_match, etag_for(channel.id, channel.revision))
-        await service.update_channel(session, channel, body.model_dump())
+        await service.update_channel(session, channel, body.model_dump(),
+                                     AddressGuard.from_settings(get_settings(request)))
         response.headers["ETag"] = etag_for(channel.id, channel.revision)
         return service.channel_view(channel)
 

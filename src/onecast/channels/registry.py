@@ -9,13 +9,15 @@ from onecast.channels.base import Provider
 from onecast.channels.builtin import PROVIDERS
 from onecast.kit.plugins import load
 from onecast.kit.ratelimit import BucketMap
+from onecast.kit.ssrf import AddressGuard
 
 ProviderFactory = Callable[[dict[str, Any], Any], Provider]
-_FACTORIES: dict[str, ProviderFactory] = {}
+# Built-in factories also take the outbound AddressGuard (for the URLs in configs and messages).
+_FACTORIES: dict[str, Callable[[dict[str, Any], Any, AddressGuard], Provider]] = {}
 
 
 def register(name: str, factory: ProviderFactory) -> None:
-    _FACTORIES[name] = factory
+    _FACTORIES[name] = lambda config, db, guard: factory(config, db)
 
 
 def provider_names() -> list[str]:
@@ -39,18 +41,19 @@ def _load_builtin() -> None:
             _FACTORIES[name] = _lazy(target)
 
 
-def _lazy(target: str) -> ProviderFactory:
+def _lazy(target: str) -> Callable[[dict[str, Any], Any, AddressGuard], Provider]:
     """Import the provider's module on first use, so unused providers cost nothing."""
-    def factory(config: dict[str, Any], db: Any) -> Provider:
-        return load(target)(config, db)
+    def factory(config: dict[str, Any], db: Any, guard: AddressGuard) -> Provider:
+        return load(target)(config, db, guard)
     return factory
 
 
 class ProviderPool:
     """Keeps one provider instance per (channel row, revision), so connections are reused."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, guard: AddressGuard | None = None) -> None:
         self.db = db
+        self.guard = guard or AddressGuard()  # no settings: public addresses only
         self._instances: dict[tuple[str, int], Provider] = {}
         self.throttle = BucketMap()  # per-channel send rate, see delivery.throttle
 
@@ -58,7 +61,7 @@ class ProviderPool:
         _load_builtin()
         instance = self._instances.get(key)
         if instance is None:
-            instance = _FACTORIES[provider](config, self.db)
+            instance = _FACTORIES[provider](config, self.db, self.guard)
             self._instances[key] = instance
         return instance
 

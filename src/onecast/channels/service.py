@@ -14,6 +14,7 @@ from onecast.channels.types import BUILTIN_TYPES, CUSTOM_TYPE
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.ids import new_id
+from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def implicit_view(channel_type: str) -> dict[str, Any]:
             "config": {}, "enabled": True, "sandbox": True, "implicit": True}
 
 
-def _check(channel_type: str, provider: str, config: dict[str, Any] | None = None) -> None:
+def _check(channel_type: str, provider: str, config: dict[str, Any] | None = None,
+           guard: AddressGuard | None = None) -> None:
     if channel_type not in BUILTIN_TYPES and channel_type != CUSTOM_TYPE:
         raise invalid("type", f"unknown channel type {channel_type!r}; one of {', '.join(BUILTIN_TYPES)}, custom")
     if provider not in provider_names():
@@ -76,6 +78,8 @@ def _check(channel_type: str, provider: str, config: dict[str, Any] | None = Non
         validate_config(provider, config or {})
     except ValueError as exc:
         raise invalid(f"config.{getattr(exc, 'field', '')}".rstrip("."), str(exc), "ChannelConfigInvalid") from None
+    # url, baseUrl, tokenUrl: the server will call them (SMTP and SMPP hosts are the operator's, unchecked)
+    refuse_internal_urls(guard or AddressGuard(), config or {}, "config.")
 
 
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:
@@ -98,8 +102,9 @@ async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, 
     return views
 
 
-async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any]) -> Channel:
-    _check(data["type"], data["provider"], data.get("config"))
+async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any],
+                         guard: AddressGuard | None = None) -> Channel:
+    _check(data["type"], data["provider"], data.get("config"), guard)
     now = utcnow()
     channel = Channel(id=new_id(), space_id=space_id, channel_id=data["id"], type=data["type"],
                       provider=data["provider"], name=data.get("name") or data["id"],
@@ -114,8 +119,9 @@ async def create_channel(session: AsyncSession, space_id: str, data: dict[str, A
     return channel
 
 
-async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any]) -> Channel:
-    _check(data["type"], data["provider"], data.get("config"))
+async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any],
+                         guard: AddressGuard | None = None) -> Channel:
+    _check(data["type"], data["provider"], data.get("config"), guard)
     channel.type, channel.provider = data["type"], data["provider"]
     channel.name = data.get("name") or channel.channel_id
     channel.config = data.get("config") or {}

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from onecast.channels.base import OutboundMessage, SendResult
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
@@ -24,11 +25,12 @@ class HttpProvider:
     default_base_url = ""
     required: tuple[str, ...] = ()
 
-    def __init__(self, config: dict[str, Any], db: Any) -> None:
+    def __init__(self, config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> None:
         self.config = config
         self.db = db
         self.base_url = str(config.get("baseUrl") or self.default_base_url).rstrip("/")
-        self.client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        # `baseUrl` and the custom channel's `url` come from the API: only allowed addresses
+        self.client = (guard or AddressGuard()).client(timeout=TIMEOUT)
 
     def misconfigured(self) -> SendResult | None:
         missing = [k for k in self.required if not self.config.get(k)]
@@ -84,6 +86,8 @@ class HttpProvider:
         """One vendor call, paced; a network failure is a transient result."""
         try:
             return await self.client.request(method, url, **kwargs)
+        except BlockedTarget as exc:
+            return SendResult.failed("UrlNotAllowed", f"{self.name}: {exc}")
         except httpx.HTTPError as exc:
             return SendResult.transient("ProviderUnreachable", f"{self.name}: {exc!r}"[:500])
 

@@ -17,6 +17,7 @@ from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.auth import key_cache
 from onecast.kit.errors import Problem
+from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db
 from onecast.messages import service as messages
 from onecast.messages.schemas import MessageIn
@@ -132,7 +133,8 @@ async def create_channel(request: Request, viewer: Writer, space_id: SpaceId) ->
                                          "name": form.get("name", ""), "config": _channel_config(form)})
         async with get_db(request).transaction() as session:
             await visible_space(session, viewer, space_id)
-            await channels.create_channel(session, space_id, body.model_dump())
+            await channels.create_channel(session, space_id, body.model_dump(),
+                                          AddressGuard.from_settings(request.app.state.settings))
     except (Problem, ValidationError) as exc:
         return back(here, error=problem_text(exc))
     except ValueError as exc:

@@ -14,6 +14,7 @@ from onecast.delivery import outbox
 from onecast.delivery.service import deliver
 from onecast.background import CHORES, SERVICES
 from onecast.kit.plugins import load
+from onecast.kit.ssrf import AddressGuard
 
 log = structlog.get_logger("onecast.worker")
 HOUSEKEEPING_SECONDS = 300.0
@@ -28,7 +29,7 @@ class Worker:
         self.settings = settings
         self.space_id = space_id
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.pool = ProviderPool(db)
+        self.pool = ProviderPool(db, AddressGuard.from_settings(settings))
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
 

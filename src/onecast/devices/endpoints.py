@@ -12,7 +12,8 @@ from onecast.devices import service
 from onecast.devices.schemas import DeviceIn, DeviceOut, ValidationIn, ValidationOut
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
-from onecast.kit.state import get_db
+from onecast.kit.ssrf import AddressGuard
+from onecast.kit.state import get_db, get_settings
 
 router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Push devices"],
                    responses=problem_responses(400, 401, 404))
@@ -46,7 +47,7 @@ async def register_device(request: Request, principal: SpaceAuth, profileId: Pro
                           deviceId: DeviceId, body: DeviceIn) -> JSONResponse:  # noqa: N803
     async with get_db(request).transaction() as session:
         device, created = await service.register_device(session, principal.space_id, profileId, deviceId, body,
-                                                        principal.actor)
+                                                        principal.actor, AddressGuard.from_settings(get_settings(request)))
         view = service.device_view(device)
     return JSONResponse(view, status_code=201 if created else 200)
 

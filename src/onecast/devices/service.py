@@ -15,6 +15,7 @@ from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.events import record_event
 from onecast.kit.ids import hash_secret, new_id
+from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
 from onecast.profiles import service as profiles
 from onecast.profiles.documents import text_problem
 
@@ -73,10 +74,12 @@ async def _device(session: AsyncSession, space_id: str, profile_id: str, device_
 
 
 async def register_device(session: AsyncSession, space_id: str, profile_id: str, device_id: str,
-                          body: DeviceIn, actor: str) -> tuple[PushDevice, bool]:
+                          body: DeviceIn, actor: str, guard: AddressGuard | None = None) -> tuple[PushDevice, bool]:
     """Create or replace the device's registration; the profile is created when missing (as a
     send does). Returns the device and whether it was created."""
     _check_device_id(device_id)
+    if body.push.webPush is not None:  # the server will POST to the subscription's endpoint
+        refuse_internal_urls(guard or AddressGuard(), {"endpoint": body.push.webPush.endpoint}, "push.webPush.")
     await profiles.upsert_for_send(session, space_id, profile_id, {}, actor)
     columns = _columns(body)
     token_hash = hash_secret(columns["token"])

@@ -34,7 +34,7 @@ from onecast.webhooks.fanout import fan_out
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.service import live_secrets
 from onecast.webhooks.signing import signed_headers
-from onecast.webhooks.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 log = structlog.get_logger("onecast.webhooks")
 ROUNDS = 8  # a non-batched lane loads this many requests per endpoint slot at a time
@@ -63,7 +63,7 @@ class Dispatcher:
         self.db = db
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:webhooks:{id(self):x}"
-        self.guard = AddressGuard(settings.webhook_allowed_networks)
+        self.guard = AddressGuard.from_settings(settings)
         self.schedule = retry.parse_schedule(settings.webhook_retry_schedule)
         self.rng = rng or random.Random()
         self.client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False,

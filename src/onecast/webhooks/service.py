@@ -19,7 +19,7 @@ from onecast.webhooks.matching import matches
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.schemas import WebhookIn
 from onecast.webhooks.signing import new_secret, valid_whsec
-from onecast.webhooks.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 
 def etag(hook: Webhook) -> str:
@@ -41,7 +41,7 @@ def validate(body: WebhookIn, settings: Settings) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise invalid("url", "must be an absolute http or https URL")
     try:
-        AddressGuard(settings.webhook_allowed_networks).check_literal(body.url)
+        AddressGuard.from_settings(settings).check_literal(body.url)
     except BlockedTarget as exc:
         raise invalid("url", f"target not allowed: {exc}", "UrlNotAllowed") from None
     if body.secret is not None and not valid_whsec(body.secret):

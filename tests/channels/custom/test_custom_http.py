@@ -1,10 +1,12 @@
 """Custom channels served by `custom_http`: the rendered message is POSTed, signed, to the
 customer's URL; receipts and replies come back through the One API endpoints."""
+import dataclasses
 import json
 
 import pytest
 
 from tests.channels.vendor_helpers import add_channel, message, send
+from tests.conftest import deliver_space
 from tests.peers.custom_receiver import CustomReceiver
 
 SECRET = "whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM="
@@ -42,6 +44,16 @@ async def test_rendered_message_is_posted_signed_and_receipts_come_back(space, r
                                                      "correlation": {"messageId": mid}})
     assert r.status_code == 201 and r.json()["profileId"] == "c1"
     assert r.json()["correlation"]["metadata"] == {"case": 5}
+
+
+async def test_the_url_is_checked_again_when_sending(app, settings, space, receiver):
+    """Saved while loopback was allowed; a worker that does not allow it sends nothing."""
+    await crm(space, receiver.url)
+    mid = await send(space, to={"crmId": "C-9"}, rules=["crm"], body="x")
+    await deliver_space(app, dataclasses.replace(settings, outbound_allowed_networks=""), space.space_id)
+    got = await message(space, mid)
+    assert got["status"] == "failed" and got["statusHistory"][-1]["details"]["reason"] == "UrlNotAllowed", got
+    assert receiver.requests == []
 
 
 async def test_answer_may_report_delivery_and_its_own_id(space, receiver, deliver):

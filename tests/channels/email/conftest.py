@@ -48,6 +48,12 @@ class _Files(BaseHTTPRequestHandler):
             self.end_headers()
             return
         kind, content = found
+        if kind == "redirect":  # content is the Location
+            self.send_response(302)
+            self.send_header("Location", content.decode())
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(content)))
@@ -60,7 +66,8 @@ class _Files(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def file_server():
-    """A real HTTP server for attachments given by URL: files[path] = (content type, bytes)."""
+    """A real HTTP server for attachments given by URL: files[path] = (content type, bytes), or
+    ("redirect", location)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

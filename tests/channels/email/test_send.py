@@ -104,6 +104,21 @@ async def test_bad_attachments_fail_permanently(space, deliver, smtp_peer, file_
     assert peer.received == []
 
 
+async def test_an_attachment_redirected_to_an_internal_address_is_not_fetched(space, deliver, smtp_peer,
+                                                                              file_server):
+    """Loopback is allowed in these tests, the metadata address is not: the redirect hop is checked."""
+    base, files = file_server
+    files["/moved.txt"] = ("redirect", b"http://169.254.169.254/latest/meta-data/")
+    peer = smtp_peer()
+    await email_channel(space, peer)
+    mid = await send(space, messageParts=[{"type": "text/plain", "name": "m.txt", "url": f"{base}/moved.txt"}])
+    await deliver(space)
+    got = await message(space, mid)
+    assert got["status"] == "failed" and got["attempts"] == 1, got
+    assert got["statusHistory"][-1]["details"]["reason"] == "AttachmentBlocked"
+    assert peer.received == []
+
+
 async def test_header_injection_is_refused(space, deliver, smtp_peer):
     peer = smtp_peer()
     await email_channel(space, peer)

@@ -3,7 +3,7 @@ nothing (and loses nothing: the events wait until the URL is fixed or the networ
 import httpx
 
 from onecast.compat.msgapi.dispatch import dispatch_once
-from onecast.webhooks.ssrf import AddressGuard
+from onecast.kit.ssrf import AddressGuard
 from tests.compat.msgapi.test_contract import MsgApi, envelope_ok
 from tests.peers.msgapi_receiver import Receiver
 

@@ -16,6 +16,7 @@ import json
 import time
 from typing import Any
 
+from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, Receipt, SendResult
 from onecast.channels.types import address_field
 from onecast.channels.vendor_http import HttpProvider, http_failure, json_of
@@ -75,5 +76,5 @@ class CustomHttpProvider(HttpProvider):
                           details={"httpStatus": response.status_code}, receipts=receipts)
 
 
-def create(config: dict[str, Any], db: Any) -> CustomHttpProvider:
-    return CustomHttpProvider(config, db)
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> CustomHttpProvider:
+    return CustomHttpProvider(config, db, guard)

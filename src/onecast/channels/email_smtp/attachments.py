@@ -1,4 +1,5 @@
-"""Attachments from `messageParts`: inline base64 `data` or a `url` fetched with httpx."""
+"""Attachments from `messageParts`: inline base64 `data` or a `url` fetched with httpx, only from
+addresses the outbound AddressGuard allows (each redirect hop is checked too)."""
 from __future__ import annotations
 
 import base64
@@ -10,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 FETCH_TIMEOUT = 20.0
 
@@ -77,17 +80,20 @@ async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> tuple[bytes
                                           permanent=True)
                 chunks.append(chunk)
             return b"".join(chunks), response.headers.get("content-type")
+    except BlockedTarget as exc:
+        raise AttachmentError("AttachmentBlocked", f"{url} is not fetched: {exc}", permanent=True) from None
     except httpx.HTTPError as exc:
         raise AttachmentError("AttachmentFetchFailed", f"GET {url} failed: {exc!r}", permanent=False) from None
 
 
-async def load_attachments(parts: list[dict[str, Any]], limit: int) -> list[Attachment]:
+async def load_attachments(parts: list[dict[str, Any]], limit: int,
+                           guard: AddressGuard | None = None) -> list[Attachment]:
     """Every part as an attachment, within `limit` bytes in all."""
     attachments: list[Attachment] = []
     total = 0
     if not parts:
         return attachments
-    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
+    async with (guard or AddressGuard()).client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
         for index, part in enumerate(parts, start=1):
             declared = part.get("type")
             if part.get("url"):

@@ -12,6 +12,7 @@ from onecast.channels.email_smtp.attachments import AttachmentError, load_attach
 from onecast.channels.email_smtp.compose import ComposeError, compose, split_content
 from onecast.channels.email_smtp.config import ConfigError, SmtpConfig, validate_config  # noqa: F401
 from onecast.channels.email_smtp.pool import SmtpPool
+from onecast.kit.ssrf import AddressGuard
 
 
 def _tls_error(exc: BaseException) -> ssl.SSLError | None:
@@ -52,14 +53,15 @@ def classify(exc: Exception) -> SendResult:
 class EmailSmtpProvider:
     name = "email_smtp"
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, guard: AddressGuard | None = None) -> None:
         self.config = config
-        self.pool = SmtpPool(config)
+        self.pool = SmtpPool(config)  # the SMTP host is the operator's relay: not checked
+        self.guard = guard or AddressGuard()
 
     async def send(self, message: OutboundMessage) -> SendResult:
         text, html, parts = split_content(message)
         try:
-            attachments = await load_attachments(parts, self.config.max_attachment_bytes)
+            attachments = await load_attachments(parts, self.config.max_attachment_bytes, self.guard)
             email = compose(message, self.config, text, html, attachments)
         except ComposeError as exc:
             return SendResult.failed(exc.code, str(exc))
@@ -93,8 +95,8 @@ class MisconfiguredProvider:
         return None
 
 
-def create(config: dict[str, Any], db: Any) -> EmailSmtpProvider | MisconfiguredProvider:
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> EmailSmtpProvider | MisconfiguredProvider:
     try:
-        return EmailSmtpProvider(SmtpConfig.parse(config))
+        return EmailSmtpProvider(SmtpConfig.parse(config), guard)
     except ConfigError as exc:
         return MisconfiguredProvider(exc)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, graph_error, http_failure, json_of,
@@ -101,5 +102,5 @@ def messenger_failure(response: httpx.Response, body: dict[str, Any]) -> SendRes
     return http_failure(response, "MessengerRejected", text, **details)
 
 
-def create(config: dict[str, Any], db: Any) -> MessengerProvider:
-    return MessengerProvider(config, db)
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> MessengerProvider:
+    return MessengerProvider(config, db, guard)

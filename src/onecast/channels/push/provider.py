@@ -13,6 +13,7 @@ import structlog
 
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.push.content import PLATFORMS, DeviceResult, PushContent, PushTarget
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 log = structlog.get_logger("onecast.push")
 CLIENTS = {
@@ -28,22 +29,24 @@ MAX_PARALLEL = 20
 APP_SECTIONS = {"fcmApps": ("fcm", "package"), "apnsApps": ("apns", "bundleId")}
 
 
-def create(config: dict[str, Any], db: Any) -> "PushProvider":
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> "PushProvider":
     """The `push` provider: config has a section per platform, `fcm`, `apns` and/or `webPush`, and
     optionally sections per app (`fcmApps`, `apnsApps`)."""
-    return PushProvider(config, db)
+    return PushProvider(config, db, guard=guard)
 
 
-def _client(platform: str, config: dict[str, Any]) -> Any:
+def _client(platform: str, config: dict[str, Any], guard: AddressGuard) -> Any:
     from onecast.kit.plugins import load
 
-    return load(CLIENTS[platform])(config)
+    return load(CLIENTS[platform])(config, guard)
 
 
 class PushProvider:
-    def __init__(self, config: dict[str, Any], db: Any, name: str = "push") -> None:
+    def __init__(self, config: dict[str, Any], db: Any, name: str = "push", guard: AddressGuard | None = None) -> None:
         self.name = name
         self.db = db
+        # baseUrl, tokenUrl (and a service account's token_uri) and Web Push endpoints come from the API
+        self.guard = guard or AddressGuard()
         # (platform, app, environment) -> client; app and environment None: the platform's section
         self.clients: dict[tuple[str, str | None, str | None], Any] = {}
         self.misconfigured: dict[str, str] = {}
@@ -64,7 +67,7 @@ class PushProvider:
         try:
             if not isinstance(section, dict):
                 raise ValueError(f"{label} must be an object")
-            self.clients[(platform, app, env)] = _client(platform, section)
+            self.clients[(platform, app, env)] = _client(platform, section, self.guard)
         except Exception as exc:  # a bad key or JSON is reported on every send, not raised here
             self.misconfigured[label] = f"{type(exc).__name__}: {exc}"
 
@@ -109,6 +112,8 @@ class PushProvider:
             async with limit:
                 try:
                     return await self.client_for(target).send(target, content)
+                except BlockedTarget as exc:
+                    return DeviceResult("rejected", code="UrlNotAllowed", error=str(exc))
                 except Exception as exc:  # one device's failure must not lose the others' results
                     log.warning("push_device_error", device=target.device_id, error=repr(exc))
                     return DeviceResult("retry", code="ProviderError", error=repr(exc)[:300])

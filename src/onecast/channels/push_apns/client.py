@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
 from onecast.channels.push.tls import verify_for
 from onecast.kit.ids import hash_secret
+from onecast.kit.ssrf import AddressGuard
 
 APNS_URLS = {"production": "https://api.push.apple.com", "development": "https://api.sandbox.push.apple.com"}
 # Apple refuses tokens older than an hour and throttles refreshes more often than every 20 minutes.
@@ -86,7 +87,7 @@ class ApnsClient:
 
     platform = "apns"
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], guard: AddressGuard | None = None) -> None:
         needed = ("certificate", "privateKey") if config.get("certificate") else ("teamId", "keyId", "privateKey")
         missing = [k for k in needed if not config.get(k)]
         if missing:
@@ -96,8 +97,8 @@ class ApnsClient:
         self.base_url = (config.get("baseUrl") or "").rstrip("/") or None
         self.topic = config.get("topic")
         # HTTP/2 only: APNs speaks nothing else (TLS with ALPN h2, or h2c to a local peer).
-        self.http = httpx.AsyncClient(http1=False, http2=True, timeout=httpx.Timeout(15.0, connect=5.0),
-                                      verify=verify_for(config, client_cert))
+        self.http = (guard or AddressGuard()).client(http1=False, http2=True, timeout=httpx.Timeout(15.0, connect=5.0),
+                                                      verify=verify_for(config, client_cert))
 
     def _url(self, target: PushTarget) -> str:
         base = self.base_url or APNS_URLS.get(target.environment or "production", APNS_URLS["production"])

@@ -10,6 +10,7 @@ import httpx
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
 from onecast.channels.push.tls import verify_for
 from onecast.channels.push_fcm.oauth import ServiceAccountToken, TokenError, load_service_account
+from onecast.kit.ssrf import AddressGuard
 
 FCM_BASE_URL = "https://fcm.googleapis.com"
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -58,13 +59,14 @@ class FcmClient:
 
     platform = "fcm"
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], guard: AddressGuard | None = None) -> None:
         account = load_service_account(config.get("serviceAccount"))
         self.project = config.get("projectId") or account.get("project_id")
         if not self.project:
             raise ValueError("fcm needs projectId (or project_id in the service account)")
         self.url = f"{(config.get('baseUrl') or FCM_BASE_URL).rstrip('/')}/v1/projects/{self.project}/messages:send"
-        self.http = httpx.AsyncClient(http2=True, timeout=httpx.Timeout(15.0, connect=5.0), verify=verify_for(config))
+        self.http = (guard or AddressGuard()).client(http2=True, timeout=httpx.Timeout(15.0, connect=5.0),
+                                                    verify=verify_for(config))
         self.token = ServiceAccountToken(account, self.http, token_url=config.get("tokenUrl"))
 
     async def send(self, target: PushTarget, content: PushContent) -> DeviceResult:

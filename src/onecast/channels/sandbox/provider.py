@@ -67,5 +67,5 @@ class SandboxProvider:
         return None
 
 
-def create(config: dict[str, Any], db: Any) -> SandboxProvider:
+def create(config: dict[str, Any], db: Any, guard: Any = None) -> SandboxProvider:
     return SandboxProvider(db)

@@ -127,5 +127,5 @@ class SmppProvider:
         self._held.clear()
 
 
-def create(config: dict[str, Any], db: Any) -> SmppProvider:
+def create(config: dict[str, Any], db: Any, guard: Any = None) -> SmppProvider:  # SMSC hosts are operator infrastructure
     return SmppProvider(config, db)

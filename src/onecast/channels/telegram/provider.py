@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, http_failure, json_of, media_of,
@@ -98,5 +99,5 @@ def telegram_failure(response: httpx.Response, body: dict[str, Any]) -> SendResu
     return http_failure(response, "TelegramRejected", text, **details)
 
 
-def create(config: dict[str, Any], db: Any) -> TelegramProvider:
-    return TelegramProvider(config, db)
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> TelegramProvider:
+    return TelegramProvider(config, db, guard)

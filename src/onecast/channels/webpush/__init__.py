@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def create(config: dict[str, Any], db: Any):  # noqa: ANN201 - registry factory
+def create(config: dict[str, Any], db: Any, guard: Any = None):  # noqa: ANN201 - registry factory
     """The `webpush` provider: native push to the profile's browser subscriptions only; config
     is the `webPush` section of the `push` provider."""
     from onecast.channels.push.provider import PushProvider
 
-    return PushProvider({"webPush": config}, db, name="webpush")
+    return PushProvider({"webPush": config}, db, name="webpush", guard=guard)

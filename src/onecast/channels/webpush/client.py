@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from onecast.channels.push.content import DeviceResult, PushContent, PushTarget, deep_merge
+from onecast.kit.ssrf import AddressGuard
 
 DEFAULT_TTL = 24 * 3600
 VAPID_LIFETIME = 12 * 3600  # RFC 8292: at most 24 hours
@@ -54,7 +55,7 @@ class WebPushClient:
 
     platform = "webPush"
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], guard: AddressGuard | None = None) -> None:
         key, subject = config.get("vapidPrivateKey"), config.get("subject")
         if not key or not subject:
             raise ValueError("webPush needs vapidPrivateKey and subject")
@@ -63,7 +64,8 @@ class WebPushClient:
         self.default_ttl = int(config.get("ttl") or DEFAULT_TTL)
         self.allow_http = config.get("allowHttpEndpoints") is True
         self._signed: dict[str, tuple[float, str]] = {}
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        # the endpoint is the browser's subscription, registered through the API
+        self.http = (guard or AddressGuard()).client(timeout=httpx.Timeout(15.0, connect=5.0))
 
     def authorization(self, endpoint: str) -> str:
         """`vapid t=<JWT>,k=<public key>` for the endpoint's origin, reused until half its life."""

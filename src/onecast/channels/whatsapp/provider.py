@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, graph_error, http_failure, json_of
 from onecast.channels.whatsapp import messages, window
@@ -98,5 +99,5 @@ def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
     return http_failure(response, "WhatsAppRejected", text, **details)
 
 
-def create(config: dict[str, Any], db: Any) -> WhatsAppCloudProvider:
-    return WhatsAppCloudProvider(config, db)
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> WhatsAppCloudProvider:
+    return WhatsAppCloudProvider(config, db, guard)

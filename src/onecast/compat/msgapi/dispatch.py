@@ -16,7 +16,7 @@ from onecast.compat.msgapi.translate import callback
 from onecast.kit.clock import utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
-from onecast.webhooks.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 log = structlog.get_logger()
 BATCH = 100
@@ -85,7 +85,7 @@ async def run(db: Any, settings: Any, stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
         while not stop.is_set():
             try:
-                await dispatch_once(db, client, AddressGuard(settings.webhook_allowed_networks))
+                await dispatch_once(db, client, AddressGuard.from_settings(settings))
             except Exception as exc:  # noqa: BLE001 - a bad round must not end the service
                 log.error("msgapi_dispatch_failed", error=repr(exc))
             try:
