@@ -2,9 +2,11 @@
 ONECAST_TEST_DATABASE_URL), one app, and a fresh API space per test for isolation."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -47,6 +49,16 @@ async def app(settings: Settings):
     application = create_app(settings, run_worker=False)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@asynccontextmanager
+async def app_with(settings: Settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second app on the same database whose settings differ by `changes`."""
+    application = create_app(dataclasses.replace(settings, **changes), run_worker=False)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://onecast.test") as client:
+            yield client
 
 
 @pytest.fixture(scope="session")
