@@ -6,6 +6,7 @@ import dataclasses
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -53,6 +54,16 @@ async def app(settings: Settings):
     application = create_app(settings, run_worker=False)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@asynccontextmanager
+async def app_with(settings: Settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second app on the same database whose settings differ by `changes`."""
+    application = create_app(dataclasses.replace(settings, **changes), run_worker=False)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://onecast.test") as client:
+            yield client
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.async_database_url)
+        db = Database(settings.async_database_url, settings)
         app.state.db = db
         app.state.key_cache = KeyCache()
         app.state.key_buckets = BucketMap()

@@ -44,7 +44,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
 def _db(settings: Settings):  # noqa: ANN202
     from onecast.kit.db import Database
 
-    return Database(settings.async_database_url)
+    return Database(settings.async_database_url, settings)
 
 
 _NO_SPACE = object()

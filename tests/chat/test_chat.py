@@ -202,3 +202,86 @@ async def test_nobody_creates_another_users_chat_conversation(anon, space, team)
                                                                "name": "x", "isPublic": False,
                                                                "roles": CONVERSATION_ROLES})
     assert r.status_code == 201
+
+
+async def test_listing_pages_in_sql_with_filters_combined(space, team):
+    """More chats than a page: filtering on participant, closed and deleted happens before the
+    page is cut, so every page is full and the pages together are exactly the matching chats."""
+    expected = []
+    for i in range(20):
+        agent = ["dan", "danny", "ann"][i % 3]  # "danny" must not match "dan"
+        chat_id = f"page-{i:02d}"
+        r = await space.post("/chats", json={"id": chat_id, "name": f"Chat {i}", "teamId": "support",
+                                             "channelId": "appMessaging",
+                                             "participants": [{"id": f"user-{i}", "role": "participant"},
+                                                              {"id": agent, "role": "agent"}]})
+        assert r.status_code == 201, r.text
+        if i % 4 == 1:
+            assert (await space.put(f"/chats/{chat_id}/close", json={"bypassMessage": True})).status_code == 200
+        if i % 5 == 2:
+            assert (await space.delete(f"/chats/{chat_id}")).status_code == 204
+        if agent == "dan" and i % 4 != 1 and i % 5 != 2:
+            expected.append(chat_id)
+    assert len(expected) == 5
+
+    async def pages(**params):
+        got, skip = [], 0
+        while True:
+            r = await space.get("/chats", params={**params, "limit": 2, "skip": skip})
+            assert r.status_code == 200, r.text
+            got.extend(c if isinstance(c, str) else c["id"] for c in r.json())
+            if len(r.json()) < 2:
+                return got
+            skip += 2
+
+    assert await pages(profileId="dan", scope="profile") == expected
+    assert await pages(profileId="dan", idsOnly="true") == expected
+    with_closed = await pages(profileId="dan", includeClosed="true")
+    assert with_closed == [f"page-{i:02d}" for i in range(20) if i % 3 == 0 and i % 5 != 2]
+    every = await pages(includeClosed="true", includeDeleted="true")
+    assert every == [f"page-{i:02d}" for i in range(20)]
+    r = await space.get("/chats", params={"profileId": "dan", "limit": 1, "skip": 1})
+    assert [c["id"] for c in r.json()] == expected[1:2]
+    assert r.json()[0]["participants"][1] == {"id": "dan", "role": "agent"}
+
+
+async def test_last_messages_of_a_page_of_chats_in_one_query(app, space, team):
+    """The console inbox's "last message" column: the newest message of every chat of the page,
+    read with one statement, the same as the newest of each chat's own history."""
+    from sqlalchemy import event
+
+    from onecast.conversations import service as conversations
+
+    chats = []
+    for i in range(4):
+        r = await space.post("/chats", json={"id": f"last-{i}", "name": f"Last {i}", "teamId": "support",
+                                             "channelId": "appMessaging",
+                                             "participants": [{"id": f"buyer-{i}", "role": "participant"}]})
+        chats.append(r.json())
+        for n in range(i):  # chat 0 stays silent
+            r = await space.post(f"/chats/last-{i}/messages", json={"parts": [{"data": f"m{i}.{n}"}],
+                                                                     "from": {"profileId": "agent-ann"}})
+            assert r.status_code in (200, 201), r.text
+    conversation_ids = [c["context"]["conversationId"] for c in chats]
+    statements = []
+    engine = app.state.db.read_engine.sync_engine
+
+    def count(_conn, _cursor, statement, *_rest):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with app.state.db.read() as session:
+            statements.clear()
+            newest = await conversations.last_messages(session, space.space_id, conversation_ids)
+            assert len(statements) == 1, statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    for i, chat in enumerate(chats):
+        history = (await space.get(f"/chats/{chat['id']}/messages")).json()["messages"]
+        if i == 0:
+            assert conversation_ids[0] not in newest and history == []
+        else:
+            assert newest[conversation_ids[i]] == history[0]
+            assert history[0]["parts"][0]["data"] == f"m{i}.{i - 1}"

@@ -8,16 +8,16 @@ from sqlalchemy import select
 from onecast.kit.models import Event
 from onecast.links import service
 from onecast.links.models import ShortLink
+from tests.conftest import SpaceClient, app_with
 
 SHORT = re.compile(r"https?://[^\s]+/l/([A-Za-z0-9]{8})")
 
 
-@pytest.fixture(autouse=True)
-def links_host(monkeypatch):
-    monkeypatch.setenv("ONECAST_LINKS_BASE_URL", "https://go.example.test")
-    service.base_url.cache_clear()
-    yield
-    service.base_url.cache_clear()
+@pytest.fixture
+async def space(app, settings, space):
+    """The space, spoken to through an app whose settings (not the environment) name the links host."""
+    async with app_with(settings, links_base_url="https://go.example.test") as client:
+        yield SpaceClient(client, space.space_id, space.key)
 
 
 async def sent_body(space, message_id, channel="sms"):

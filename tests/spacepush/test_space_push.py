@@ -213,3 +213,38 @@ async def test_secrets_are_encrypted_at_rest(space, app, fcm_service, apns_servi
 async def test_environment_is_production_or_development(space, environment):
     r = await space.delete(f"/push/apns/{BUNDLE_CERT}/{environment}")
     assert r.status_code in (400, 422)
+
+
+async def test_channel_listing_says_the_credentials_serve_native_push(space, fcm_service, test_ca):
+    """GET /channels names what a send would use: the sandbox until the space has push
+    credentials, then the credentials (provider push), and the space's own channel above both."""
+    async def native_push() -> list[dict]:
+        r = await space.get("/channels")
+        assert r.status_code == 200, r.text
+        return [c for c in r.json() if c["type"] == "nativePush" or c["id"] == "nativePush"]
+
+    assert await native_push() == [{"id": "nativePush", "type": "nativePush", "provider": "sandbox",
+                                    "name": "nativePush (sandbox)", "config": {}, "enabled": True,
+                                    "sandbox": True, "implicit": True}]
+    await space.put("/push/fcm/com.example.alpha", json={"serviceAccount": fcm_service.accounts["project-a"]})
+    assert await native_push() == [{"id": "nativePush", "type": "nativePush", "provider": "push",
+                                    "name": "nativePush (API space push credentials)", "config": {},
+                                    "enabled": True, "sandbox": False, "implicit": True}]
+    assert (await space.delete("/push/fcm/com.example.alpha")).status_code == 204
+    issued = test_ca.push_certificate(BUNDLE_CERT)
+    r = await space.put("/push/apns", json={"environment": "production", "certificate": issued.cert_pem + issued.key_pem})
+    assert r.status_code == 200, r.text
+    assert [c["provider"] for c in await native_push()] == ["push"]
+    sms = next(c for c in (await space.get("/channels")).json() if c["type"] == "sms")
+    assert sms["provider"] == "sandbox" and sms["implicit"] is True  # other types are untouched
+
+    r = await space.post("/channels", json={"id": "push-own", "type": "nativePush", "provider": "sandbox",
+                                            "config": {}})
+    assert r.status_code == 201, r.text
+    assert [(c["id"], c["provider"], c.get("implicit", False)) for c in await native_push()] == [
+        ("push-own", "sandbox", False)]
+    r = await space.put("/channels/push-own", json={"type": "nativePush", "provider": "sandbox", "config": {},
+                                                    "enabled": False})
+    assert r.status_code == 200, r.text
+    assert [(c["id"], c["provider"]) for c in await native_push()] == [("push-own", "sandbox"),
+                                                                       ("nativePush", "push")]

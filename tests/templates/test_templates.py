@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from onecast.kit.models import Event
 from onecast.templates.models import Template
+from tests.conftest import SpaceClient, app_with
 
 PROMO = {"id": "promotion_message", "name": "Promotion", "description": "Spring offer",
          "messageParts": [{"type": "text/plain", "data": "Hi {{ profile.firstName | default: 'there' }}, "
@@ -233,3 +234,24 @@ async def test_another_space_cannot_see_or_use_a_template(space, other_space):
     r = await other_space.post("/messages", json={"templateId": "promotion_message",
                                                   "to": {"phoneNumber": "447700900308"}, "rules": ["sms"]})
     assert r.status_code == 400 and r.json()["code"] == "UnknownTemplate"
+
+
+async def test_limits_come_from_the_apps_settings_not_the_environment(settings, space):
+    """Apps on one database with different template limits each apply their own, at save time
+    and at send time (the send path reads the settings its session carries)."""
+    loop = {"id": "loop", "name": "Loop",
+            "messageParts": [{"type": "text/plain", "data": "{% for i in (1..50) %}{{ data.word }}{% endfor %}"}]}
+    send = {"to": {"phoneNumber": "447700900990"}, "rules": ["sms"], "templateId": "loop",
+            "templateData": {"word": "abcde"}}
+    async with app_with(settings, template_max_bytes=40) as client:
+        small = SpaceClient(client, space.space_id, space.key)
+        r = await small.post("/templates", json=loop)
+        assert r.status_code == 400 and r.json()["code"] == "TemplateTooLarge", r.text
+        assert "at most 40 bytes" in r.text
+        assert (await space.post("/templates", json=loop)).status_code == 201
+        r = await small.post("/messages", json=send)
+        assert r.status_code == 400 and r.json()["code"] == "TemplateTooLarge", r.text
+    async with app_with(settings, template_output_bytes=100) as client:
+        r = await SpaceClient(client, space.space_id, space.key).post("/messages", json=send)
+        assert r.status_code == 400 and r.json()["code"] == "TemplateRenderLimit", r.text
+    assert (await space.post("/messages", json=send)).status_code == 201

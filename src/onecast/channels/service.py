@@ -63,9 +63,10 @@ def channel_view(channel: Channel) -> dict[str, Any]:
             "_createdOn": iso(channel.created_on), "_updatedOn": iso(channel.updated_on)}
 
 
-def implicit_view(channel_type: str) -> dict[str, Any]:
-    return {"id": channel_type, "type": channel_type, "provider": "sandbox", "name": f"{channel_type} (sandbox)",
-            "config": {}, "enabled": True, "sandbox": True, "implicit": True}
+def implicit_view(channel: ResolvedChannel, name: str) -> dict[str, Any]:
+    """A type nothing configured serves: the sandbox, or (nativePush) the space's push credentials."""
+    return {"id": channel.channel, "type": channel.type, "provider": channel.provider, "name": name,
+            "config": {}, "enabled": True, "sandbox": channel.provider == "sandbox", "implicit": True}
 
 
 def _check(channel_type: str, provider: str, config: dict[str, Any] | None = None,
@@ -97,8 +98,17 @@ async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, 
                                   .order_by(Channel.created_on))).scalars().all()
     configured_types = {c.type for c in rows if c.enabled}
     views = [channel_view(c) for c in rows]
-    views += [implicit_view(t) for t in BUILTIN_TYPES if t not in configured_types and
-              all(c.channel_id != t for c in rows)]
+    implicit_types = [t for t in BUILTIN_TYPES if t not in configured_types and all(c.channel_id != t for c in rows)]
+    if not implicit_types:
+        return views
+    from onecast.spacepush.service import implicit_channel, serves
+
+    # Each type resolved as a send would: the space's push credentials serve nativePush when it has some.
+    implicit = await implicit_channel(session, space_id, [c for c in rows if c.enabled])
+    for t in implicit_types:
+        channel = resolve(t, [implicit] if implicit is not None else [])
+        by_credentials = serves(channel.as_plan_entry(""))
+        views.append(implicit_view(channel, implicit.name if by_credentials else f"{t} (sandbox)"))
     return views
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers.auth import Caller
@@ -133,11 +134,20 @@ async def listing(session: AsyncSession, caller: Caller, profile_id: str | None,
         stmt = stmt.where(Chat.status != "closed")
     if not include_deleted:
         stmt = stmt.where(Chat.deleted_on.is_(None))
-    rows = list((await session.execute(stmt.order_by(Chat.created_on, Chat.id))).scalars())
     who = caller.profile_id or (profile_id if scope == "profile" or profile_id else None)
-    if who is not None:  # JSON columns differ across backends: filter the (small) open inbox here
-        rows = [c for c in rows if who in {p["id"] for p in c.participants or []}]
-    return rows[skip:skip + limit]
+    if who is not None:
+        stmt = stmt.where(_has_participant(session.get_bind().dialect.name, who))
+    stmt = stmt.order_by(Chat.created_on, Chat.id).offset(skip).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+def _has_participant(dialect: str, profile_id: str) -> ColumnElement[bool]:
+    """`participants` (a JSON array of {id, role}) holds `profile_id`: JSONB containment on
+    PostgreSQL, json_each on SQLite."""
+    if dialect == "postgresql":
+        return type_coerce(Chat.participants, JSONB).contains([{"id": profile_id}])
+    each = func.json_each(Chat.participants).table_valued("value").alias("participant")
+    return exists().where(func.json_extract(each.c.value, "$.id") == profile_id)
 
 
 async def update(session: AsyncSession, caller: Caller, chat_id: str, body: dict[str, Any],

@@ -52,12 +52,8 @@ async def _rows(request: Request, viewer: Viewer, space_id: str):  # noqa: ANN20
         space = await visible_space(session, viewer, space_id)
         rows = list((await session.execute(select(Chat).where(Chat.space_id == space_id, Chat.deleted_on.is_(None))
                                            .order_by(Chat.updated_on.desc()).limit(200))).scalars())
-        last = {}
-        for chat in rows:
-            page_ = await conversations.messages_backward(session, _caller(viewer, space_id), chat.conversation_id,
-                                                          None, 5)
-            last[chat.id] = page_["messages"][0] if page_["messages"] else None
-    return space, rows, last
+        newest = await conversations.last_messages(session, space_id, [c.conversation_id for c in rows])
+    return space, rows, {c.id: newest.get(c.conversation_id) for c in rows}
 
 
 @router.get("/spaces/{space_id}/chats", response_class=HTMLResponse)

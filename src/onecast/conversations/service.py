@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers.auth import Caller
@@ -358,6 +358,20 @@ async def events_forward(session: AsyncSession, caller: Caller, conversation_id:
         ConversationEvent.space_id == conversation.space_id, ConversationEvent.conversation_id == conversation.id,
         ConversationEvent.event_id >= start).order_by(ConversationEvent.event_id).limit(limit))
     return [_stream_view(e) for e in rows.scalars()]
+
+
+async def last_messages(session: AsyncSession, space_id: str, conversation_ids: list[str]) -> dict[str, dict]:
+    """The newest message of each conversation (those with one), in one query for a page of them."""
+    if not conversation_ids:
+        return {}
+    newest = (select(ConversationMessage.conversation_id, func.max(ConversationMessage.sent_event_id).label("last"))
+              .where(ConversationMessage.space_id == space_id,
+                     ConversationMessage.conversation_id.in_(set(conversation_ids)))
+              .group_by(ConversationMessage.conversation_id).subquery())
+    rows = await session.execute(select(ConversationMessage).join(newest, and_(
+        ConversationMessage.conversation_id == newest.c.conversation_id,
+        ConversationMessage.sent_event_id == newest.c.last)).where(ConversationMessage.space_id == space_id))
+    return {m.conversation_id: message_view(m) for m in rows.scalars()}
 
 
 async def messages_backward(session: AsyncSession, caller: Caller, conversation_id: str, start: int | None,

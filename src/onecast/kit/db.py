@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -18,6 +19,9 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from onecast.kit.clock import as_utc
+
+if TYPE_CHECKING:
+    from onecast.config import Settings
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 
@@ -81,13 +85,17 @@ class Database:
     lets run beside the writer.
     """
 
-    def __init__(self, async_url: str) -> None:
+    def __init__(self, async_url: str, settings: "Settings | None" = None) -> None:
         self.url = async_url
+        # Every session carries the process's settings: work with no request at hand (the send
+        # path of the worker, inbound rules, email-to-SMS) reads them with `settings_of(session)`.
+        info = {"settings": settings} if settings is not None else None
         self.engine = make_engine(async_url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False, info=info)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.read_engine = make_engine(async_url, sqlite_writer=False) if self.is_sqlite else self.engine
-        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False,
+                                                    info=info)
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,6 +141,13 @@ async def _mark_request_applied(session: AsyncSession) -> None:
         await session.execute(text("UPDATE idempotency_keys SET state = 'applied' "
                                    "WHERE scope = :scope AND key = :key AND state = 'pending'"),
                               {"scope": claim[0], "key": claim[1]})
+
+
+def settings_of(session: AsyncSession) -> "Settings":
+    """The settings of the Database that made `session` (the defaults for one made without)."""
+    from onecast.config import Settings
+
+    return session.info.get("settings") or Settings()
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

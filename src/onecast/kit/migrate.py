@@ -18,9 +18,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Alembic's env runs its own event loop; call this outside a running loop. "heads": domains
-    add revisions on branches from 0001, so there may be several heads until they are merged."""
-    command.upgrade(alembic_config(database_url), "heads")
+    """Alembic's env runs its own event loop; call this outside a running loop. The revisions form
+    one line ending in a single head (tests/test_migrations.py keeps it so)."""
+    command.upgrade(alembic_config(database_url), "head")
 
 
 async def upgrade_async(database_url: str) -> None:

@@ -3,7 +3,6 @@
 A click counts, records `interaction.click` and redirects."""
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 import string
@@ -16,6 +15,7 @@ from onecast.channels.service import ResolvedChannel
 from onecast.channels.types import SMS_TYPES
 from onecast.config import Settings
 from onecast.kit.clock import iso, utcnow
+from onecast.kit.db import settings_of
 from onecast.kit.errors import not_found
 from onecast.kit.events import record_event
 from onecast.links.models import ShortLink
@@ -27,11 +27,8 @@ CODE_LENGTH = 8
 PATH = "/l/"
 
 
-@functools.lru_cache(maxsize=1)
-def base_url() -> str:
-    """ONECAST_LINKS_BASE_URL (e.g. https://go.example.com), else the API's own address. Read
-    from the environment because the send path has no request to ask."""
-    settings = Settings.from_env()
+def base_url(settings: Settings) -> str:
+    """ONECAST_LINKS_BASE_URL (e.g. https://go.example.com), else the API's own address."""
     return (settings.links_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
 
 
@@ -74,7 +71,7 @@ def shorten_links(session: AsyncSession, space_id: str, message_id: str, mode: s
         return content
     own_bodies = {k: dict(v) for k, v in (content.get("channels") or {}).items()}
     custom = {k: v for k, v in (content.get("customBody") or {}).items()}
-    base = base_url()
+    base = base_url(settings_of(session))  # the send path has no request: the session's settings
     for channel in channels:
         if channel.type not in SMS_TYPES:
             continue

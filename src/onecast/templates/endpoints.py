@@ -10,7 +10,7 @@ from onecast.kit.auth import SpaceAuth
 from onecast.kit.clock import iso
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match
-from onecast.kit.state import get_db
+from onecast.kit.state import get_db, get_settings
 from onecast.templates import service
 from onecast.templates.models import Template
 from onecast.templates.schemas import ApprovalStatus, TemplateIn, TemplateOut, TemplateUpdate
@@ -55,7 +55,8 @@ async def list_templates(
                          "it reads are listed in `variables`.")
 async def create_template(request: Request, principal: SpaceAuth, body: TemplateIn) -> JSONResponse:
     async with get_db(request).transaction() as session:
-        template = await service.create_template(session, principal.space_id, body, principal.actor)
+        template = await service.create_template(session, get_settings(request), principal.space_id, body,
+                                                  principal.actor)
         doc = await service.view(session, template)
     return _response(doc, template, 201)
 
@@ -77,7 +78,7 @@ async def replace_template(request: Request, principal: SpaceAuth, templateId: T
     async with get_db(request).transaction() as session:
         template = await service.get_template(session, principal.space_id, templateId, lock=True)
         check_if_match(if_match, service.etag(template))
-        await service.update_template(session, template, body, principal.actor)
+        await service.update_template(session, get_settings(request), template, body, principal.actor)
         doc = await service.view(session, template)
     return _response(doc, template)
 

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.service import ResolvedChannel
+from onecast.kit.db import settings_of
 from onecast.kit.errors import invalid
 from onecast.messages.schemas import MessageIn
 from onecast.templates import service
+from onecast.templates.engine import Sandbox
 from onecast.templates.models import Template, TemplateApproval
 
 HSM_CHANNEL_TYPES = {"whatsApp"}
@@ -31,12 +33,12 @@ async def _load(session: AsyncSession, space_id: str, template_id: str, field: s
     return template
 
 
-def _parts(template: Template, values: dict[str, Any]) -> list[dict[str, Any]]:
+def _parts(box: Sandbox, template: Template, values: dict[str, Any]) -> list[dict[str, Any]]:
     parts = []
     for i, part in enumerate((template.document or {}).get("messageParts") or []):
         part = dict(part)
         if service.TEXT_PART.match(part.get("type", "")) and isinstance(part.get("data"), str):
-            part["data"] = service.render(template, f"messageParts[{i}].data", part["data"], values)
+            part["data"] = service.render(box, template, f"messageParts[{i}].data", part["data"], values)
         parts.append(part)
     return parts
 
@@ -49,7 +51,7 @@ def _own_body(template: Template, channel: ResolvedChannel) -> tuple[str | None,
     return None, {}
 
 
-async def _whatsapp_part(session: AsyncSession, template: Template, channel: ResolvedChannel, key: str | None,
+async def _whatsapp_part(session: AsyncSession, box: Sandbox, template: Template, channel: ResolvedChannel, key: str | None,
                          own: dict[str, Any], values: dict[str, Any], field: str) -> dict[str, Any]:
     approvals = {a.channel_id: a for a in (await session.execute(select(TemplateApproval).where(
         TemplateApproval.space_id == template.space_id, TemplateApproval.template_id == template.id))).scalars()}
@@ -59,7 +61,7 @@ async def _whatsapp_part(session: AsyncSession, template: Template, channel: Res
         raise invalid(field, f"template {template.id!r} is not approved for channel {channel.channel!r} "
                              f"({status})", "TemplateNotApproved")
     doc = template.document or {}
-    params = [service.render(template, f"channels.{key}.params[{i}]", p, values)
+    params = [service.render(box, template, f"channels.{key}.params[{i}]", p, values)
               for i, p in enumerate(own.get("params") or [])]
     data = {"templateId": approval.provider_template_id, "name": doc["code"], "language": doc.get("lang"),
             "category": doc.get("category"), "params": params}
@@ -88,20 +90,21 @@ async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, 
                          content: dict[str, Any], merge_values: dict[str, Any], prefix: str) -> dict[str, Any]:
     field = f"{prefix}templateId"
     template = await _load(session, space_id, item.templateId, field)
+    box = service.sandbox(settings_of(session))
     values = render_values(item, merge_values)
     doc = template.document or {}
-    parts = _parts(template, values)
+    parts = _parts(box, template, values)
     body = next((p["data"] for p in parts if p.get("type") == "text/plain" and isinstance(p.get("data"), str)),
                 None)
     if body is None:
         body = next((p["data"] for p in parts if service.TEXT_PART.match(p.get("type", ""))
                      and isinstance(p.get("data"), str)), None)
-    title = service.render(template, "title", doc.get("title"), values)
+    title = service.render(box, template, "title", doc.get("title"), values)
     own_bodies: dict[str, dict[str, Any]] = {}
     options = dict(content.get("channelOptions") or {})
     for channel in channels:
         key, own = _own_body(template, channel)
-        rendered = {name: service.render(template, f"channels.{key}.{name}", own.get(name), values)
+        rendered = {name: service.render(box, template, f"channels.{key}.{name}", own.get(name), values)
                     for name in ("body", "title", "htmlBody") if own.get(name) is not None}
         if "htmlBody" in rendered:
             typed = dict(options.get(channel.type) or {})
@@ -110,7 +113,7 @@ async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, 
         if rendered:
             own_bodies[channel.channel] = rendered
         if channel.type in HSM_CHANNEL_TYPES and doc.get("code"):
-            parts.append(await _whatsapp_part(session, template, channel, key, own, values, field))
+            parts.append(await _whatsapp_part(session, box, template, channel, key, own, values, field))
     return {**content, "body": body, "title": title if title is not None else content.get("title"),
             "messageParts": _alone_on_hsm_channels(parts, channels), "channels": own_bodies, "channelOptions": options,
             "templateId": template.id, "templateRevision": template.revision}

@@ -21,14 +21,16 @@ from onecast.templates.models import Template, TemplateApproval
 from onecast.templates.schemas import TemplateIn, TemplateUpdate
 
 
+def sandbox(settings: Settings) -> Sandbox:
+    """The sandbox with the limits of `settings` (ONECAST_TEMPLATE_*)."""
+    return _sandbox(Limits(source_bytes=settings.template_max_bytes, output_bytes=settings.template_output_bytes,
+                           loop_iterations=settings.template_loop_limit,
+                           render_seconds=settings.template_render_seconds))
 
-@functools.lru_cache(maxsize=1)
-def sandbox() -> Sandbox:
-    """Limits from ONECAST_TEMPLATE_* (read from the environment: the send path has no request)."""
-    settings = Settings.from_env()
-    return Sandbox(Limits(source_bytes=settings.template_max_bytes, output_bytes=settings.template_output_bytes,
-                          loop_iterations=settings.template_loop_limit,
-                          render_seconds=settings.template_render_seconds))
+
+@functools.lru_cache(maxsize=8)
+def _sandbox(limits: Limits) -> Sandbox:  # one per set of limits: building the Liquid environments costs
+    return Sandbox(limits)
 
 TEXT_PART = re.compile(r"^text/")
 
@@ -69,12 +71,13 @@ def _document(body: TemplateIn | TemplateUpdate) -> dict[str, Any]:
     return {k: v for k, v in dumped.items() if v not in ([], {})}
 
 
-def check_document(document: dict[str, Any], strict: bool) -> list[str]:
+def check_document(settings: Settings, document: dict[str, Any], strict: bool) -> list[str]:
     """Parse every text (400 on the first error, naming its field); the variables they read."""
     variables: set[str] = set()
+    box = sandbox(settings)
     for field, source in _sources(document):
-        template = sandbox().parse(source, field, strict=strict)
-        variables.update(sandbox().variables(template, field))
+        template = box.parse(source, field, strict=strict)
+        variables.update(box.variables(template, field))
     if not document.get("code") and any("params" in b for b in (document.get("channels") or {}).values()):
         raise invalid("code", "WhatsApp template parameters need the provider's template name in `code`")
     return sorted(variables)
@@ -171,10 +174,11 @@ def _payload(template: Template) -> dict[str, Any]:
     return {"id": template.id, "name": template.name, "revision": template.revision}
 
 
-async def create_template(session: AsyncSession, space_id: str, body: TemplateIn, actor: str) -> Template:
+async def create_template(session: AsyncSession, settings: Settings, space_id: str, body: TemplateIn,
+                          actor: str) -> Template:
     template_id = derive_id(body)
     document = _document(body)
-    variables = check_document(document, body.missingVariables == "reject")
+    variables = check_document(settings, document, body.missingVariables == "reject")
     now = utcnow()
     existing = (await session.execute(select(Template).where(
         Template.space_id == space_id, Template.id == template_id).with_for_update())).scalar_one_or_none()
@@ -218,10 +222,11 @@ async def _replace(session: AsyncSession, template: Template, body: TemplateUpda
         await session.flush()
 
 
-async def update_template(session: AsyncSession, template: Template, body: TemplateUpdate, actor: str) -> None:
+async def update_template(session: AsyncSession, settings: Settings, template: Template, body: TemplateUpdate,
+                          actor: str) -> None:
     """Replace the template; `approved` absent keeps the approvals it has."""
     document = _document(body)
-    variables = check_document(document, body.missingVariables == "reject")
+    variables = check_document(settings, document, body.missingVariables == "reject")
     await _replace(session, template, body, document, variables, actor)
     record_event(session, template.space_id, "template.update", template.id, _payload(template),
                  template.revision)
@@ -241,21 +246,21 @@ _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_SIZE = 512
 
 
-def compiled(template: Template, field: str, source: str) -> Any:
+def compiled(box: Sandbox, template: Template, field: str, source: str) -> Any:
     """Parsed Liquid, cached by template revision: a batch of 5000 parses each text once."""
-    key = (template.space_id, template.id, template.revision, field)
+    key = (box.limits, template.space_id, template.id, template.revision, field)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == source:
         _CACHE.move_to_end(key)
         return hit[1]
-    parsed = sandbox().parse(source, field, strict=template.missing_variables == "reject")
+    parsed = box.parse(source, field, strict=template.missing_variables == "reject")
     _CACHE[key] = (source, parsed)
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return parsed
 
 
-def render(template: Template, field: str, source: str | None, values: dict[str, Any]) -> str | None:
+def render(box: Sandbox, template: Template, field: str, source: str | None, values: dict[str, Any]) -> str | None:
     if source is None:
         return None
-    return sandbox().render(compiled(template, field, source), values, f"template {template.id}: {field}")
+    return box.render(compiled(box, template, field, source), values, f"template {template.id}: {field}")
