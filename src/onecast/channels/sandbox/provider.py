@@ -48,20 +48,23 @@ class SandboxProvider:
             await asyncio.sleep(settings["latencyMs"] / 1000)
         if failure is not None:
             return failure
-        async with self.db.transaction() as session:
-            payload = {"body": message.body, "title": message.title, "customBody": message.custom_body,
-                       "options": message.options, "parts": message.parts, "type": message.type}
+        payload = {"body": message.body, "title": message.title, "customBody": message.custom_body,
+                   "options": message.options, "parts": message.parts, "type": message.type}
+
+        async def record(session: Any) -> str:
             row = await service.record_delivery(session, message.space_id, message.message_id,
                                                 message.channel, message.address, payload)
+            return f"sandbox-{row.id}"
+
         receipts: list[Receipt] = []
         if settings["receipt"] in ("delivered", "read"):
             receipts.append(Receipt("delivered"))
         if settings["receipt"] == "read":
             receipts.append(Receipt("read"))
         replies = (Reply(settings["autoReply"], message.address),) if settings.get("autoReply") else ()
-        return SendResult(ok=True, provider_message_id=f"sandbox-{row.id}",
-                          details={"sandbox": True, "address": message.address},
-                          receipts=tuple(receipts), replies=replies)
+        # What it sent is recorded in the worker's outcome transaction (SendResult.record).
+        return SendResult(ok=True, details={"sandbox": True, "address": message.address},
+                          receipts=tuple(receipts), replies=replies, record=record)
 
     async def close(self) -> None:
         return None
