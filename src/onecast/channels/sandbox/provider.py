@@ -28,17 +28,25 @@ class SandboxProvider:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self._settings: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._settings: dict[str, tuple[float, asyncio.Future]] = {}
 
     async def _settings_of(self, space_id: str) -> dict[str, Any]:
-        """Settings are read at most once a second per space: a change applies within a second."""
+        """Settings are read at most once a second per space: a change applies within a second.
+        Concurrent sends share one read (without that, all of them read when the second is up)."""
         cached = self._settings.get(space_id)
-        if cached and time.monotonic() - cached[0] < SETTINGS_TTL:
-            return cached[1]
+        if cached is None or time.monotonic() - cached[0] >= SETTINGS_TTL:
+            cached = (time.monotonic(), asyncio.ensure_future(self._read_settings(space_id)))
+            self._settings[space_id] = cached
+        try:
+            return await asyncio.shield(cached[1])
+        except Exception:
+            if self._settings.get(space_id) is cached:
+                del self._settings[space_id]  # a failed read is not cached
+            raise
+
+    async def _read_settings(self, space_id: str) -> dict[str, Any]:
         async with self.db.read() as session:
-            settings = await service.get_settings(session, space_id)
-        self._settings[space_id] = (time.monotonic(), settings)
-        return settings
+            return await service.get_settings(session, space_id)
 
     async def send(self, message: OutboundMessage) -> SendResult:
         settings = await self._settings_of(message.space_id)
