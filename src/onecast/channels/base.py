@@ -2,6 +2,7 @@
 a result; they know nothing of HTTP routing or the database."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,6 +52,10 @@ class SendResult:
     details: dict[str, Any] = field(default_factory=dict)
     receipts: tuple[Receipt, ...] = ()
     replies: tuple[Reply, ...] = ()
+    # A write the provider wants committed in the same transaction as the outcome (the sandbox's
+    # record of what it sent), so a send costs no transaction of its own; it gets the session and
+    # returns the provider message id.
+    record: Callable[[Any], Awaitable[str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def transient(cls, code: str, error: str, **details: Any) -> "SendResult":

@@ -1,8 +1,12 @@
 """Delivering one claimed job: hand the message to its provider, then record the outcome
-(sent and receipts, retry with backoff, fall back to the next channel, fail, expire)."""
+(sent and receipts, retry with backoff, fall back to the next channel, fail, expire).
+The worker reads a whole claim at once (`read_claimed`) and groups outcomes into shared
+transactions (onecast.delivery.recorder); `apply_outcome` is one outcome's part of that."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -51,26 +55,51 @@ async def _owned_job(session, job_id: int, owner: str) -> OutboxJob | None:  # n
     return job
 
 
-async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner: str) -> None:  # noqa: ANN001
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed job, read with its message: `outbound` is None when there is nothing to send
+    (the message is gone, final or expired)."""
+
+    job_id: int
+    owner: str
+    entry: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None
+    outbound: OutboundMessage | None = None
+
+
+async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -> list[Claimed]:  # noqa: ANN001
+    """The jobs of one claim with their messages and channel configs, in one read transaction."""
+    claimed = []
     async with db.read() as session:
-        job = await session.get(OutboxJob, job_id)
-        if job is None or job.lease_owner != owner:
-            return
-        message = await session.get(Message, job.message_id)
-        deliverable = (message is not None and message.status in ("processing", "retrying")
-                       and not message.deleted_on)
-        expired = deliverable and message.expires_on is not None and message.expires_on <= utcnow()
-        if deliverable and not expired:
+        rows = (await session.execute(select(OutboxJob, Message).outerjoin(Message, Message.id == OutboxJob.message_id)
+                                      .where(OutboxJob.id.in_(job_ids)).order_by(OutboxJob.id))).all()
+        for job, message in rows:
+            if job.lease_owner != owner:
+                continue
+            deliverable = (message is not None and message.status in ("processing", "retrying")
+                           and not message.deleted_on)
+            expired = deliverable and message.expires_on is not None and message.expires_on <= utcnow()
+            if not deliverable or expired:
+                claimed.append(Claimed(job.id, owner))
+                continue
             entry = message.plan[message.plan_index]
             config = await _channel_config(session, entry, settings)
             outbound = outbound_for(message, entry, job.attempts + 1, config)
-    if not deliverable or expired:
-        await _close_undeliverable(db, job_id, owner)
+            claimed.append(Claimed(job.id, owner, entry, config, outbound))
+    return claimed
+
+
+async def deliver(db, pool: ProviderPool, settings: Settings, job: Claimed,  # noqa: ANN001
+                  record: Callable[[Outcome], Awaitable[None]]) -> None:
+    """Send one claimed job and hand its outcome to `record` (the worker's group-commit recorder)."""
+    if job.outbound is None:
+        await _close_undeliverable(db, job.job_id, job.owner)
         return
+    entry, config, outbound = job.entry, job.config, job.outbound
     postpone = await wait_for_slot(pool.throttle, tuple(entry["key"]),
                                    channel_rate(config, settings.channel_rate_per_second))
     if postpone:
-        await outbox.postpone(db, job_id, owner, postpone)
+        await outbox.postpone(db, job.job_id, job.owner, postpone)
         return
     provider = pool.get(entry["provider"], tuple(entry["key"]), config)
     try:
@@ -78,7 +107,7 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job_id: int, owner
     except Exception as exc:  # a provider bug or timeout is a transient failure, never a lost message
         log.warning("provider_error", message_id=outbound.message_id, error=repr(exc))
         result = SendResult.transient("ProviderError", repr(exc)[:500])
-    await record_outcome(db, settings, job_id, owner, outbound, entry, result)
+    await record(Outcome(job.job_id, job.owner, entry, result))
 
 
 async def _close_undeliverable(db, job_id: int, owner: str) -> None:  # noqa: ANN001
@@ -106,41 +135,54 @@ async def _channel_config(session, entry: dict[str, Any], settings: Settings | N
     return channel.config if channel else {}
 
 
-async def record_outcome(db, settings: Settings, job_id: int, owner: str, outbound: OutboundMessage,  # noqa: ANN001
-                         entry: dict[str, Any], result: SendResult) -> None:
-    async with db.transaction() as session:
-        job = await _owned_job(session, job_id, owner)
-        if job is None:
-            return
-        message = await session.get(Message, job.message_id, with_for_update=True)
-        message.attempts += 1
-        job.attempts += 1
-        if result.ok:
-            _sent(session, message, entry, result)
-            await debit_send(session, message, entry)
-            await session.delete(job)
-            for reply in result.replies:
-                await receive_inbound(session, message.space_id, "provider:" + entry["provider"], InboundIn.model_validate({
-                    "channel": entry["channel"], "from": inbound_from_address(entry["type"], reply.from_address),
-                    "body": reply.body, "correlation": {"messageId": message.id}}))
-            return
-        details = {"reason": result.error_code, "error": result.error, "attempt": job.attempts, **result.details}
-        if not result.permanent and job.attempts < settings.max_attempts:
-            delay = retry_delay(job.attempts, settings.retry_base_seconds, settings.retry_max_seconds)
-            apply_status(session, message, "retrying", channel=entry["channel"],
-                         details={**details, "retryInSeconds": round(delay, 3)})
-            job.available_at = utcnow() + timedelta(seconds=delay)
-            job.lease_owner = None
-            return
-        if message.plan_index + 1 < len(message.plan):
-            _fall_back(session, message, entry, details)
-            job.attempts = 0
-            job.available_at = utcnow()
-            job.lease_owner = None
-            return
-        apply_status(session, message, "failed", channel=entry["channel"],
-                     details={**details, "permanent": result.permanent})
+@dataclass(frozen=True)
+class Outcome:
+    """What a provider answered for one claimed job, waiting to be recorded."""
+
+    job_id: int
+    owner: str
+    entry: dict[str, Any]
+    result: SendResult
+
+
+async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None:  # noqa: ANN001
+    """Record one outcome in `session`'s transaction: sent (with receipts, billing and replies),
+    retry with backoff, fall back to the next channel, or fail. Nothing when the lease was lost."""
+    entry, result = outcome.entry, outcome.result
+    job = await _owned_job(session, outcome.job_id, outcome.owner)
+    if job is None:
+        return
+    message = await session.get(Message, job.message_id, with_for_update=True)
+    message.attempts += 1
+    job.attempts += 1
+    if result.ok:
+        if result.record is not None:  # the provider's own record, committed with the outcome
+            result = replace(result, provider_message_id=await result.record(session))
+        _sent(session, message, entry, result)
+        await debit_send(session, message, entry)
         await session.delete(job)
+        for reply in result.replies:
+            await receive_inbound(session, message.space_id, "provider:" + entry["provider"], InboundIn.model_validate({
+                "channel": entry["channel"], "from": inbound_from_address(entry["type"], reply.from_address),
+                "body": reply.body, "correlation": {"messageId": message.id}}))
+        return
+    details = {"reason": result.error_code, "error": result.error, "attempt": job.attempts, **result.details}
+    if not result.permanent and job.attempts < settings.max_attempts:
+        delay = retry_delay(job.attempts, settings.retry_base_seconds, settings.retry_max_seconds)
+        apply_status(session, message, "retrying", channel=entry["channel"],
+                     details={**details, "retryInSeconds": round(delay, 3)})
+        job.available_at = utcnow() + timedelta(seconds=delay)
+        job.lease_owner = None
+        return
+    if message.plan_index + 1 < len(message.plan):
+        _fall_back(session, message, entry, details)
+        job.attempts = 0
+        job.available_at = utcnow()
+        job.lease_owner = None
+        return
+    apply_status(session, message, "failed", channel=entry["channel"],
+                 details={**details, "permanent": result.permanent})
+    await session.delete(job)
 
 
 def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:  # noqa: ANN001

@@ -11,7 +11,8 @@ import structlog
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
 from onecast.delivery import outbox
-from onecast.delivery.service import deliver
+from onecast.delivery.recorder import OutcomeRecorder
+from onecast.delivery.service import Claimed, deliver, read_claimed
 from onecast.background import CHORES, SERVICES
 from onecast.kit.plugins import load
 from onecast.kit.ssrf import AddressGuard
@@ -30,17 +31,18 @@ class Worker:
         self.space_id = space_id
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.pool = ProviderPool(db, AddressGuard.from_settings(settings))
+        self.recorder = OutcomeRecorder(db, settings)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
 
     def stop(self) -> None:
         self._stop.set()
 
-    async def _deliver(self, job_id: int) -> None:
+    async def _deliver(self, job: Claimed) -> None:
         try:
-            await deliver(self.db, self.pool, self.settings, job_id, self.name)
+            await deliver(self.db, self.pool, self.settings, job, self.recorder.record)
         except Exception as exc:  # the lease expires and another attempt follows
-            log.error("delivery_failed", job_id=job_id, error=repr(exc))
+            log.error("delivery_failed", job_id=job.job_id, error=repr(exc))
 
     @property
     def free_slots(self) -> int:
@@ -52,8 +54,10 @@ class Worker:
             return 0
         job_ids = await outbox.claim(self.db, self.name, min(self.free_slots, self.settings.worker_batch),
                                      self.settings.lease_seconds, space_id=self.space_id)
-        for job_id in job_ids:
-            task = asyncio.create_task(self._deliver(job_id))
+        if not job_ids:
+            return 0
+        for job in await read_claimed(self.db, self.settings, job_ids, self.name):
+            task = asyncio.create_task(self._deliver(job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(job_ids)

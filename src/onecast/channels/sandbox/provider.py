@@ -28,17 +28,25 @@ class SandboxProvider:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self._settings: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._settings: dict[str, tuple[float, asyncio.Future]] = {}
 
     async def _settings_of(self, space_id: str) -> dict[str, Any]:
-        """Settings are read at most once a second per space: a change applies within a second."""
+        """Settings are read at most once a second per space: a change applies within a second.
+        Concurrent sends share one read (without that, all of them read when the second is up)."""
         cached = self._settings.get(space_id)
-        if cached and time.monotonic() - cached[0] < SETTINGS_TTL:
-            return cached[1]
+        if cached is None or time.monotonic() - cached[0] >= SETTINGS_TTL:
+            cached = (time.monotonic(), asyncio.ensure_future(self._read_settings(space_id)))
+            self._settings[space_id] = cached
+        try:
+            return await asyncio.shield(cached[1])
+        except Exception:
+            if self._settings.get(space_id) is cached:
+                del self._settings[space_id]  # a failed read is not cached
+            raise
+
+    async def _read_settings(self, space_id: str) -> dict[str, Any]:
         async with self.db.read() as session:
-            settings = await service.get_settings(session, space_id)
-        self._settings[space_id] = (time.monotonic(), settings)
-        return settings
+            return await service.get_settings(session, space_id)
 
     async def send(self, message: OutboundMessage) -> SendResult:
         settings = await self._settings_of(message.space_id)
@@ -48,20 +56,23 @@ class SandboxProvider:
             await asyncio.sleep(settings["latencyMs"] / 1000)
         if failure is not None:
             return failure
-        async with self.db.transaction() as session:
-            payload = {"body": message.body, "title": message.title, "customBody": message.custom_body,
-                       "options": message.options, "parts": message.parts, "type": message.type}
+        payload = {"body": message.body, "title": message.title, "customBody": message.custom_body,
+                   "options": message.options, "parts": message.parts, "type": message.type}
+
+        async def record(session: Any) -> str:
             row = await service.record_delivery(session, message.space_id, message.message_id,
                                                 message.channel, message.address, payload)
+            return f"sandbox-{row.id}"
+
         receipts: list[Receipt] = []
         if settings["receipt"] in ("delivered", "read"):
             receipts.append(Receipt("delivered"))
         if settings["receipt"] == "read":
             receipts.append(Receipt("read"))
         replies = (Reply(settings["autoReply"], message.address),) if settings.get("autoReply") else ()
-        return SendResult(ok=True, provider_message_id=f"sandbox-{row.id}",
-                          details={"sandbox": True, "address": message.address},
-                          receipts=tuple(receipts), replies=replies)
+        # What it sent is recorded in the worker's outcome transaction (SendResult.record).
+        return SendResult(ok=True, details={"sandbox": True, "address": message.address},
+                          receipts=tuple(receipts), replies=replies, record=record)
 
     async def close(self) -> None:
         return None
