@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 
 from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
@@ -33,3 +33,17 @@ async def postpone(db, job_id: int, owner: str, seconds: float) -> None:  # noqa
         if job is not None and job.lease_owner == owner:
             job.available_at = utcnow() + timedelta(seconds=seconds)
             job.lease_owner = None
+
+
+async def bring_forward(db, space_id: str, channel: str) -> int:  # noqa: ANN001
+    """Make the space's jobs that wait for a retry on `channel` due now; returns how many."""
+    from onecast.messages.models import Message  # messages depends on delivery, not the reverse
+
+    now = utcnow()
+    waiting_on_channel = exists().where(Message.id == OutboxJob.message_id, Message.channel == channel,
+                                        Message.status == "retrying")
+    async with db.transaction() as session:
+        result = await session.execute(update(OutboxJob).where(
+            OutboxJob.space_id == space_id, OutboxJob.lease_owner.is_(None), OutboxJob.available_at > now,
+            waiting_on_channel).values(available_at=now).execution_options(synchronize_session=False))
+        return result.rowcount

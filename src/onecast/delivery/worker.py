@@ -12,7 +12,8 @@ from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
 from onecast.delivery import outbox
 from onecast.delivery.recorder import OutcomeRecorder
-from onecast.delivery.service import Claimed, deliver, read_claimed
+from onecast.delivery.recovery import ChannelRecovery
+from onecast.delivery.service import Claimed, Outcome, deliver, read_claimed
 from onecast.background import CHORES, SERVICES
 from onecast.kit.plugins import load
 from onecast.kit.ssrf import AddressGuard
@@ -32,6 +33,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.pool = ProviderPool(db, AddressGuard.from_settings(settings))
         self.recorder = OutcomeRecorder(db, settings)
+        self.recovery = ChannelRecovery(db)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
 
@@ -39,8 +41,12 @@ class Worker:
         self._stop.set()
 
     async def _deliver(self, job: Claimed) -> None:
+        async def record(outcome: Outcome) -> None:
+            await self.recorder.record(outcome)
+            await self.recovery.observe(job.outbound.space_id, outcome.entry["channel"], outcome.result)
+
         try:
-            await deliver(self.db, self.pool, self.settings, job, self.recorder.record)
+            await deliver(self.db, self.pool, self.settings, job, record)
         except Exception as exc:  # the lease expires and another attempt follows
             log.error("delivery_failed", job_id=job.job_id, error=repr(exc))
 
