@@ -7,7 +7,8 @@
             messages keep coming; then it listens again on the same port.
   smtp      the same with the aiosmtpd peer (tests/peers/smtp_server.py).
   webhook   a webhook receiver answers 500 for --webhook-outage seconds (default 600), then 200.
-  pgrestart `pg_ctlcluster --skip-systemctl-redirect <version> main restart` mid-load
+  pgrestart `pg_ctlcluster --skip-systemctl-redirect <version> main restart` mid-load, sending to
+            a custom channel counted at its receiver
             (PostgreSQL only; refuses while other databases of the server have clients, since
             a restart would break them, unless --force).
 
@@ -186,21 +187,39 @@ async def scenario_webhook(cluster: Cluster, args: argparse.Namespace) -> dict:
         receiver.stop()
 
 
+CUSTOM_SECRET = "whsec_" + base64.b64encode(b"faults-bench-custom-channel-secret").decode()
+
+
+async def custom_channel_load(client: RetryingClient, receiver: CountingReceiver, tag: str, rate: float) -> Load:
+    """Load on a custom channel whose receiver counts every message id it gets (the peer count)."""
+    created = await client.request("POST", "/channels", json={
+        "id": "crm", "type": "custom", "provider": "custom_http",
+        "config": {"url": receiver.url + "/hook", "secret": CUSTOM_SECRET}})
+    assert created.status_code == 201, created.text
+    return Load(client, lambda n: {"to": {"profileId": f"{tag}-{n}"}, "body": f"fault {tag} {n}",
+                                   "rules": ["crm"]}, rate)
+
+
+def peer_figures(receiver: CountingReceiver, load: Load, fault_at: float) -> dict:
+    """Distinct and repeated message ids at the peer; a repeat whose first copy arrived before the
+    fault was in flight when it struck (at-least-once), any other would be a real duplicate."""
+    counts = receiver.counts()
+    first = receiver.first_arrival()
+    twice = [m for m, n in counts.items() if n > 1]
+    return {"peer_distinct": len(counts), "peer_duplicates": dupes(counts),
+            "duplicates_in_flight_at_the_fault": sum(1 for m in twice if first[m] < fault_at),
+            "accepted_missing_at_peer": len(set(load.accepted) - receiver.bodies())}
+
+
 async def scenario_kill(cluster: Cluster, args: argparse.Namespace) -> dict:
-    secret = "whsec_" + base64.b64encode(b"faults-bench-custom-channel-secret").decode()
-    receiver = CountingReceiver(secret, answer_after=0.02).start()
+    receiver = CountingReceiver(CUSTOM_SECRET, answer_after=0.02).start()
     try:
         space_id, key = cluster.new_space("faults")
         apis = [cluster.start_api(), cluster.start_api()]
         doomed = cluster.start_worker()
         cluster.start_worker()
         async with RetryingClient(apis, space_id, key, give_up_after=120) as client:
-            created = await client.request("POST", "/channels", json={
-                "id": "crm", "type": "custom", "provider": "custom_http",
-                "config": {"url": receiver.url + "/hook", "secret": secret}})
-            assert created.status_code == 201, created.text
-            load = Load(client, lambda n: {"to": {"profileId": f"kill-{n}"}, "body": f"fault kill {n}",
-                                           "rules": ["crm"]}, args.rate)
+            load = await custom_channel_load(client, receiver, "kill", args.rate)
             await load.run_for(args.lead)
             worker_killed = time.monotonic()
             cluster.kill(doomed)
@@ -213,15 +232,9 @@ async def scenario_kill(cluster: Cluster, args: argparse.Namespace) -> dict:
             ids = [m for m in load.accepted.values() if m]
             statuses, _ = await drain(client, ids, args.drain)
             drained = time.monotonic() - worker_killed
-        counts = receiver.counts()
-        first = receiver.first_arrival()
-        twice = [m for m, n in counts.items() if n > 1]
         return {"accepted": len(load.accepted), "answer_lost": sum(1 for m in load.accepted.values() if m is None),
                 "refused": len(load.refused), "client_retries": client.retries, "final_statuses": statuses,
-                "peer_distinct": len(counts), "peer_duplicates": dupes(counts),
-                "duplicates_in_flight_at_the_kill": sum(1 for m in twice if first[m] < worker_killed),
-                "accepted_missing_at_peer": len(set(load.accepted) - receiver.bodies()),
-                "drained_s_after_worker_kill": r(drained)}
+                **peer_figures(receiver, load, worker_killed), "drained_s_after_worker_kill": r(drained)}
     finally:
         receiver.stop()
 
@@ -240,30 +253,34 @@ async def scenario_pgrestart(cluster: Cluster, args: argparse.Namespace) -> dict
     if other_clients(database) and not args.force:
         return {"skipped": f"{other_clients(database)} clients on other databases of this server; "
                            "a restart would break them (--force to run anyway)"}
-    space_id, key = cluster.new_space("faults")
-    api = cluster.start_api()
-    cluster.start_worker()
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    async with RetryingClient([api], space_id, key, give_up_after=300) as client:
-        load = Load(client, lambda n: {"to": {"phoneNumber": f"4477007{n:05d}"}, "body": f"fault pg {n}",
-                                       "rules": ["sms"]}, args.rate)
-        await load.run_for(args.lead)
-        began = time.monotonic()
-        restart = asyncio.create_task(asyncio.to_thread(
-            subprocess.run, ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-            capture_output=True, text=True, timeout=300))
-        await load.run_for(args.lead)
-        done = await restart
-        restart_s = time.monotonic() - began
-        await load.run_for(args.lead)
-        await load.settle()
-        ids = [m for m in load.accepted.values() if m]
-        statuses, _ = await drain(client, ids, args.drain)
-        retries = client.retries
-    return {"postgres": version, "restart_rc": done.returncode, "restart_s": r(restart_s),
-            "accepted": len(load.accepted), "answer_lost": sum(1 for m in load.accepted.values() if m is None),
-            "refused": len(load.refused), "first_refused": load.refused[:3], "client_retries": retries,
-            "final_statuses": statuses, "lost": len(ids) - sum(statuses.values())}
+    receiver = CountingReceiver(CUSTOM_SECRET, answer_after=0.02).start()
+    try:
+        space_id, key = cluster.new_space("faults")
+        api = cluster.start_api()
+        cluster.start_worker()
+        version = sorted(os.listdir("/etc/postgresql"))[-1]
+        async with RetryingClient([api], space_id, key, give_up_after=300) as client:
+            load = await custom_channel_load(client, receiver, "pg", args.rate)
+            await load.run_for(args.lead)
+            began = time.monotonic()
+            restart = asyncio.create_task(asyncio.to_thread(
+                subprocess.run, ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                capture_output=True, text=True, timeout=300))
+            await load.run_for(args.lead)
+            done = await restart
+            restart_s = time.monotonic() - began
+            await load.run_for(args.lead)
+            await load.settle()
+            ids = [m for m in load.accepted.values() if m]
+            statuses, _ = await drain(client, ids, args.drain)
+            drained = time.monotonic() - began
+        return {"postgres": version, "restart_rc": done.returncode, "restart_s": r(restart_s),
+                "accepted": len(load.accepted), "answer_lost": sum(1 for m in load.accepted.values() if m is None),
+                "refused": len(load.refused), "first_refused": load.refused[:3], "client_retries": client.retries,
+                "final_statuses": statuses, **peer_figures(receiver, load, began),
+                "drained_s_after_restart_began": r(drained)}
+    finally:
+        receiver.stop()
 
 
 SCENARIOS = {"kill": scenario_kill, "smsc": scenario_smsc, "smtp": scenario_smtp, "webhook": scenario_webhook, "pgrestart": scenario_pgrestart}
