@@ -117,3 +117,18 @@ async def test_an_email_attachment_from_an_internal_address_is_not_fetched(space
     finally:
         peer.stop()
         inside.stop()
+
+
+@pytest.mark.parametrize("where", ["apns", "top"])
+async def test_a_channel_config_cannot_name_a_file_on_the_server(space, where):
+    from tests.peers.keys import EcKey
+
+    apns = {"teamId": "TEAM123456", "keyId": "KEY1234567", "privateKey": EcKey.generate().private_pem}
+    r = await space.post("/channels", json={"id": "p", "type": "nativePush", "provider": "push", "config": {"apns": apns}})
+    assert r.status_code == 201, r.text  # the same config without a file path is fine
+    assert (await space.delete("/channels/p")).status_code in (200, 204)
+    config = {"apns": {**apns, "caFile": "/etc/shadow"}} if where == "apns" else {"apns": apns, "caFile": "/etc/shadow"}
+    r = await space.post("/channels", json={"id": "p", "type": "nativePush", "provider": "push", "config": config})
+    assert r.status_code == 400, r.text
+    assert "caFile" in r.text and r.headers["content-type"].startswith("application/problem+json")
+    assert (await space.get("/channels/p")).status_code == 404

@@ -14,7 +14,7 @@ from onecast.channels.types import BUILTIN_TYPES, CUSTOM_TYPE
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.ids import new_id
-from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
+from onecast.kit.ssrf import AddressGuard, refuse_internal_urls, string_fields
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class ResolvedChannel:
         return {"channel": self.channel, "type": self.type, "provider": self.provider,
                 "key": list(self.key), "address": address}
 
+
+SERVER_FILE_KEYS = frozenset({"caFile"})
 
 def sandbox_for(channel_type: str) -> ResolvedChannel:
     return ResolvedChannel(channel_type, channel_type, "sandbox", ("sandbox", 0), {})
@@ -81,6 +83,10 @@ def _check(channel_type: str, provider: str, config: dict[str, Any] | None = Non
         raise invalid(f"config.{getattr(exc, 'field', '')}".rstrip("."), str(exc), "ChannelConfigInvalid") from None
     # url, baseUrl, tokenUrl: the server will call them (SMTP and SMPP hosts are the operator's, unchecked)
     refuse_internal_urls(guard or AddressGuard(), config or {}, "config.")
+    # A file on the server (a CA bundle) is the operator's to name (ONECAST_PUSH_CA_FILE), not an API client's.
+    for where, _ in string_fields(config or {}, SERVER_FILE_KEYS):
+        raise invalid(f"config.{where}", "names a file on the server; the operator sets it with ONECAST_PUSH_CA_FILE",
+                      "ChannelConfigInvalid")
 
 
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:

@@ -110,17 +110,22 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 def url_fields(value: Any, path: str = "") -> list[tuple[str, str]]:
     """(dotted field path, URL) of every `url`, `baseUrl`, `tokenUrl` and `endpoint` string in
     a JSON value (a channel config, a device registration, message parts)."""
+    return string_fields(value, URL_KEYS, path)
+
+
+def string_fields(value: Any, keys: frozenset[str], path: str = "") -> list[tuple[str, str]]:
+    """(dotted field path, text) of every string under one of `keys`, at any depth of a JSON value."""
     found: list[tuple[str, str]] = []
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if key in URL_KEYS and isinstance(item, str):
+            if key in keys and isinstance(item, str):
                 found.append((where, item))
             else:
-                found += url_fields(item, where)
+                found += string_fields(item, keys, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found += url_fields(item, f"{path}[{index}]")
+            found += string_fields(item, keys, f"{path}[{index}]")
     return found
 
 

@@ -24,11 +24,12 @@ def _load_client_cert(context: ssl.SSLContext, certificate: str, private_key: st
 
 
 def verify_for(config: dict[str, Any], client_cert: tuple[str, str] | None = None) -> ssl.SSLContext | bool:
-    """What httpx's `verify` gets: True (the default roots) unless a CA file or client cert is set."""
-    ca_file = config.get("caFile")
-    if not ca_file and client_cert is None:
+    """What httpx's `verify` gets: True (the default roots) unless a CA (file or PEM) or client cert is set."""
+    ca_file, ca_pem = config.get("caFile"), config.get("caCertificate")
+    if not ca_file and not ca_pem and client_cert is None:
         return True
-    context = ssl.create_default_context(cafile=ca_file or certifi.where())
+    # caCertificate (PEM text) comes through the API; caFile only from the operator's ONECAST_PUSH_CA_FILE.
+    context = ssl.create_default_context(cafile=ca_file or (None if ca_pem else certifi.where()), cadata=ca_pem)
     if client_cert is not None:
         _load_client_cert(context, *client_cert)
     return context
