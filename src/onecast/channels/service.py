@@ -32,6 +32,7 @@ class ResolvedChannel:
 
 SERVER_FILE_KEYS = frozenset({"caFile"})
 
+
 def sandbox_for(channel_type: str) -> ResolvedChannel:
     return ResolvedChannel(channel_type, channel_type, "sandbox", ("sandbox", 0), {})
 
@@ -84,9 +85,10 @@ def _check(channel_type: str, provider: str, config: dict[str, Any] | None = Non
     # url, baseUrl, tokenUrl: the server will call them (SMTP and SMPP hosts are the operator's, unchecked)
     refuse_internal_urls(guard or AddressGuard(), config or {}, "config.")
     # A file on the server (a CA bundle) is the operator's to name (ONECAST_PUSH_CA_FILE), not an API client's.
-    for where, _ in string_fields(config or {}, SERVER_FILE_KEYS):
-        raise invalid(f"config.{where}", "names a file on the server; the operator sets it with ONECAST_PUSH_CA_FILE",
-                      "ChannelConfigInvalid")
+    server_files = string_fields(config or {}, SERVER_FILE_KEYS)
+    if server_files:
+        raise invalid(f"config.{server_files[0][0]}", "names a file on the server; the operator sets it with "
+                      "ONECAST_PUSH_CA_FILE", "ChannelConfigInvalid")
 
 
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:

@@ -66,8 +66,8 @@ class Dispatcher:
         self.guard = AddressGuard.from_settings(settings)
         self.schedule = retry.parse_schedule(settings.webhook_retry_schedule)
         self.rng = rng or random.Random()
-        self.client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False,
-                                        headers={"User-Agent": USER_AGENT},
+        # Every request's target is checked by the guard's transport (no redirects are followed).
+        self.client = self.guard.client(timeout=settings.webhook_timeout_seconds, headers={"User-Agent": USER_AGENT},
                                         limits=httpx.Limits(max_connections=settings.webhook_concurrency * 4))
         self.chunk = max(1, settings.webhook_endpoint_concurrency) * ROUNDS
         # Long enough for a chunk of requests that all time out; renewed after each chunk.
@@ -190,7 +190,6 @@ class Dispatcher:
             return int((time.monotonic() - started) * 1000)
 
         try:
-            await self.guard.check(hook.url)
             async with self._slots:
                 async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
                     code = response.status_code

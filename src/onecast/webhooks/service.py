@@ -19,7 +19,7 @@ from onecast.webhooks.matching import matches
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.schemas import WebhookIn
 from onecast.webhooks.signing import new_secret, valid_whsec
-from onecast.kit.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
 
 
 def etag(hook: Webhook) -> str:
@@ -40,10 +40,7 @@ def validate(body: WebhookIn, settings: Settings) -> None:
     parts = urlsplit(body.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise invalid("url", "must be an absolute http or https URL")
-    try:
-        AddressGuard.from_settings(settings).check_literal(body.url)
-    except BlockedTarget as exc:
-        raise invalid("url", f"target not allowed: {exc}", "UrlNotAllowed") from None
+    refuse_internal_urls(AddressGuard.from_settings(settings), {"url": body.url}, "")
     if body.secret is not None and not valid_whsec(body.secret):
         raise invalid("secret", "a whsec_ secret must be base64 of 16 to 64 bytes")
     known = event_types()
