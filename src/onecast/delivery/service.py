@@ -70,6 +70,7 @@ class Claimed:
 async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -> list[Claimed]:  # noqa: ANN001
     """The jobs of one claim with their messages and channel configs, in one read transaction."""
     claimed = []
+    configs: dict[tuple, dict[str, Any]] = {}  # a key names one channel revision: read (and decrypt) it once
     async with db.read() as session:
         rows = (await session.execute(select(OutboxJob, Message).outerjoin(Message, Message.id == OutboxJob.message_id)
                                       .where(OutboxJob.id.in_(job_ids)).order_by(OutboxJob.id))).all()
@@ -83,7 +84,10 @@ async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -
                 claimed.append(Claimed(job.id, owner))
                 continue
             entry = message.plan[message.plan_index]
-            config = await _channel_config(session, entry, settings)
+            key = tuple(entry["key"])
+            if key not in configs:
+                configs[key] = await _channel_config(session, entry, settings)
+            config = configs[key]
             outbound = outbound_for(message, entry, job.attempts + 1, config)
             claimed.append(Claimed(job.id, owner, entry, config, outbound))
     return claimed
