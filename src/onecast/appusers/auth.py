@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from onecast.appusers import service, tokens
 from onecast.kit.auth import bearer, lookup_key
-from onecast.kit.errors import Problem, not_found
+from onecast.kit.errors import not_found, unauthorized
 from onecast.kit.state import get_db
 
 
@@ -30,35 +30,31 @@ class Caller:
         return f"access:{self.key_id}" if self.is_server else f"session:{self.profile_id}"
 
 
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
-
-
 async def caller_from_token(request: Request, token: str, space_id: str) -> Caller:
     """An API key or a session token; raises 401 (invalid) or 404 (another space's)."""
     if not token:
-        raise _unauthorized("Missing credentials: send 'Authorization: Bearer <API key or session token>'")
+        raise unauthorized("Missing credentials: send 'Authorization: Bearer <API key or session token>'")
     claims = tokens.unverified_claims(token) if token.count(".") == 2 else None
     if claims is None:
         principal = await lookup_key(request, token)
         if principal is None:
-            raise _unauthorized("Invalid or revoked API key")
+            raise unauthorized("Invalid or revoked API key")
         if principal.space_id != space_id:
             raise not_found("API space")
         return Caller(space_id=space_id, key_id=principal.key_id)
     token_space = claims.get("spc")
     if not isinstance(token_space, str):
-        raise _unauthorized("Not a session token")
+        raise unauthorized("Not a session token")
     async with get_db(request).read() as session:
         config = await service.get_config(session, token_space)
         if config is None:
-            raise _unauthorized("Invalid session token")
+            raise unauthorized("Invalid session token")
         verified = tokens.verify_session_token(config, token)
         if token_space != space_id:
             raise not_found("API space")
         app_session = await session.get(service.AppSession, verified["sid"])
     if app_session is None or not service.is_live(app_session):
-        raise _unauthorized("The session has ended or expired")
+        raise unauthorized("The session has ended or expired")
     return Caller(space_id=space_id, profile_id=app_session.profile_id, session_id=app_session.id)
 
 

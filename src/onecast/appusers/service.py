@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.appusers import tokens
 from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig
 from onecast.kit.clock import iso, utcnow
-from onecast.kit.errors import Problem, not_found
+from onecast.kit.errors import not_found, unauthorized
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.profiles import service as profiles
@@ -85,13 +85,11 @@ async def start_session(session: AsyncSession, space_id: str, authentication_id:
     now = utcnow()
     if challenge is None or challenge.space_id != space_id or challenge.used_on is not None \
             or challenge.expires_on <= now:
-        raise Problem(401, "Unauthorized", "Unknown, used or expired authenticationId",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise unauthorized("Unknown, used or expired authenticationId")
     config = await get_config(session, space_id, create=True)
     profile_id, nonce = tokens.verify_login_token(config, token)
     if not secrets.compare_digest(nonce, challenge.nonce):
-        raise Problem(401, "Unauthorized", "The token's nonce is not the challenge's nonce",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise unauthorized("The token's nonce is not the challenge's nonce")
     challenge.used_on = now
     await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
     app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, source_ip=source_ip,

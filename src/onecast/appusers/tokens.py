@@ -9,15 +9,11 @@ import jwt
 
 from onecast.appusers.models import SpaceAuthConfig
 from onecast.kit.clock import utcnow
-from onecast.kit.errors import Problem
+from onecast.kit.errors import unauthorized
 
 ANON_ISSUER = "onecast:anonymous"
 SESSION_ISSUER = "onecast:session"
 ANON_PREFIX = "anon_"
-
-
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def session_audience(space_id: str) -> str:
@@ -50,7 +46,7 @@ def verify_session_token(config: SpaceAuthConfig, token: str) -> dict[str, Any]:
         return jwt.decode(token, config.session_secret, algorithms=["HS256"], issuer=SESSION_ISSUER,
                           audience=session_audience(config.space_id), options={"require": ["exp", "sub", "sid"]})
     except jwt.PyJWTError as exc:
-        raise _unauthorized(f"Invalid session token: {exc}") from None
+        raise unauthorized(f"Invalid session token: {exc}") from None
 
 
 def verify_login_token(config: SpaceAuthConfig, token: str) -> tuple[str, str]:
@@ -58,7 +54,7 @@ def verify_login_token(config: SpaceAuthConfig, token: str) -> tuple[str, str]:
     anonymous token Onecast issued, or one signed by the space's backend with the shared secret."""
     claims = unverified_claims(token)
     if claims is None:
-        raise _unauthorized("authenticationToken is not a JWT")
+        raise unauthorized("authenticationToken is not a JWT")
     try:
         if claims.get("iss") == ANON_ISSUER:
             verified = jwt.decode(token, config.session_secret, algorithms=["HS256"], issuer=ANON_ISSUER,
@@ -66,14 +62,14 @@ def verify_login_token(config: SpaceAuthConfig, token: str) -> tuple[str, str]:
                                   options={"require": ["exp", "sub", "nonce"]})
             return str(verified["sub"]), str(verified["nonce"])
         if not config.shared_secret:
-            raise _unauthorized("The API space has no auth config (PUT /apispaces/{id}/auth)")
+            raise unauthorized("The API space has no auth config (PUT /apispaces/{id}/auth)")
         verified = jwt.decode(token, config.shared_secret.encode("utf-8"), algorithms=["HS256"],
                               issuer=config.issuer or None, audience=config.audience or None,
                               options={"require": ["exp", "nonce"], "verify_aud": bool(config.audience),
                                        "verify_iss": bool(config.issuer)})
     except jwt.PyJWTError as exc:
-        raise _unauthorized(f"Invalid authenticationToken: {exc}") from None
+        raise unauthorized(f"Invalid authenticationToken: {exc}") from None
     user_id = verified.get(config.id_claim or "sub")
     if not isinstance(user_id, str) or not user_id or len(user_id) > 200 or "/" in user_id:
-        raise _unauthorized(f"authenticationToken: claim {config.id_claim!r} must be a non-empty id")
+        raise unauthorized(f"authenticationToken: claim {config.id_claim!r} must be a non-empty id")
     return user_id, str(verified["nonce"])

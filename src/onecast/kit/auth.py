@@ -14,7 +14,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from onecast.kit.errors import Problem, not_found
+from onecast.kit.errors import Problem, not_found, unauthorized
 from onecast.kit.ids import hash_secret
 from onecast.kit.state import get_db
 
@@ -30,10 +30,6 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"access:{self.key_id}"
-
-
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 class KeyCache:
@@ -88,10 +84,10 @@ async def authenticated(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None or not credentials.credentials:
-        raise _unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
+        raise unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
     principal = await lookup_key(request, credentials.credentials)
     if principal is None:
-        raise _unauthorized("Invalid or revoked API key")
+        raise unauthorized("Invalid or revoked API key")
     if not getattr(request.state, "key_rate_checked", False):  # compat/cpaas already counted this request
         enforce_key_rate(request, principal)
     request.state.principal = principal

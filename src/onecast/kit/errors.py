@@ -70,6 +70,11 @@ class Problem(Exception):
         return body
 
 
+def unauthorized(detail: str) -> Problem:
+    """401 asking for a Bearer credential (an API key or a session token)."""
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
 def not_found(what: str) -> Problem:
     return Problem(404, "NotFound", f"{what} not found")
 
