@@ -82,10 +82,11 @@ async def dispatch_once(db: Any, client: httpx.AsyncClient, guard: AddressGuard 
 
 
 async def run(db: Any, settings: Any, stop: asyncio.Event) -> None:
+    guard = AddressGuard.from_settings(settings)
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
         while not stop.is_set():
             try:
-                await dispatch_once(db, client, AddressGuard.from_settings(settings))
+                await dispatch_once(db, client, guard)
             except Exception as exc:  # noqa: BLE001 - a bad round must not end the service
                 log.error("msgapi_dispatch_failed", error=repr(exc))
             try:
