@@ -14,7 +14,7 @@ from onecast.compat.bird.auth import BirdAuth
 from onecast.compat.bird.errors import BirdProblem, bird_errors, from_validation, invalid_fields
 from onecast.compat.bird.schemas import BirdMessageIn, PresignIn
 from onecast.content import service as content
-from onecast.content.storage import storage_for
+from onecast.content import endpoints as content_endpoints  # the storage and base URL the content API uses
 from onecast.kit.errors import problem_responses
 from onecast.kit.state import get_db, get_settings
 
@@ -123,17 +123,14 @@ PRESIGNED = {200: {"description": "Where and how to upload the file, and the URL
 async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:  # noqa: ANN001
     body = await _parse(request, PresignIn)
     settings = get_settings(request)
-    state = request.app.state
-    if getattr(state, "content_storage", None) is None:  # shared with the content endpoints
-        state.content_storage = storage_for(settings)
-    base = (settings.content_base_url or str(request.base_url)).rstrip("/")
     with bird_errors():
         async with get_db(request).transaction() as session:
             if channel is not None:
                 channel = await service.channel_rule(session, principal.space_id, channel)
-            out = await content.presign(session, state.content_storage, principal.space_id, principal.actor,
-                                        mime=body.contentType, channel=channel, global_max=settings.content_max_bytes,
-                                        seconds=settings.content_upload_seconds, base=base)
+            out = await content.presign(session, content_endpoints.storage(request), principal.space_id,
+                                        principal.actor, mime=body.contentType, channel=channel,
+                                        global_max=settings.content_max_bytes,
+                                        seconds=settings.content_upload_seconds, base=content_endpoints.base_url(request))
     return JSONResponse(out)
 
 
