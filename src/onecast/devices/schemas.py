@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from onecast.profiles.documents import text_problem
+from onecast.kit.text import text_problem
 from onecast.profiles.schemas import ProfileIdStr
 
 

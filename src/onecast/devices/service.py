@@ -16,8 +16,8 @@ from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.events import record_event
 from onecast.kit.ids import hash_secret, new_id
 from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
+from onecast.kit.text import text_problem
 from onecast.profiles import service as profiles
-from onecast.profiles.documents import text_problem
 
 PLATFORMS = ("fcm", "apns", "webPush")
 MAX_DEVICES_PER_PROFILE = 100  # a send fans out to all of them

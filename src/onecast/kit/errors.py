@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from onecast.kit.text import UnstorableText
+
 PROBLEM_BASE = "https://onecast.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -93,7 +95,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def validation_problem(exc: RequestValidationError) -> Problem:
+def validation_problem(exc: RequestValidationError | UnstorableText) -> Problem:
     errors = []
     for err in exc.errors():
         errors.append({"field": _field_name(tuple(err.get("loc", ()))),
@@ -108,7 +110,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    @app.exception_handler(UnstorableText)
+    async def _validation(_: Request, exc: RequestValidationError | UnstorableText) -> JSONResponse:
         return problem_response(validation_problem(exc))
 
     @app.exception_handler(StarletteHTTPException)

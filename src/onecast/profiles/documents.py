@@ -1,7 +1,8 @@
 """What a profile document may contain, and how it is shown.
 
 Both databases must accept everything that passes here: PostgreSQL's jsonb rejects NUL
-characters, lone surrogates and non-finite numbers, so those are refused up front.
+characters, lone surrogates (kit.text's rule) and non-finite numbers, so those are refused up front
+(imports reach here without the HTTP layer's check).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from typing import Any
 
 from onecast.kit.errors import invalid
+from onecast.kit.text import text_problem
 
 MAX_DOC_BYTES = 64 * 1024
 MAX_DEPTH = 10
@@ -19,17 +21,6 @@ MAX_ID_LENGTH = 255
 RESERVED_IDS = frozenset({"bulk", "optin", "export", "import", "imports", "devices", ".", ".."})
 CHANNEL_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def text_problem(value: str) -> str | None:
-    """Why a string cannot be stored, or None when it can."""
-    if "\x00" in value:
-        return "must not contain NUL characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "must be valid Unicode (no lone surrogates)"
-    return None
 
 
 def id_problem(value: Any) -> str | None:

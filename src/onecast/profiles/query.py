@@ -18,7 +18,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from onecast.kit.errors import Problem, invalid
-from onecast.profiles.documents import CHANNEL_RE, text_problem
+from onecast.kit.text import text_problem
+from onecast.profiles.documents import CHANNEL_RE
 
 FIELD_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
