@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from onecast.channels import service
 from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIn, ChannelOut, ChannelUpdate
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
-from onecast.kit.etag import check_if_match, etag_for
+from onecast.kit.etag import IfMatch, check_if_match, etag_for
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db, get_settings
 
@@ -43,7 +44,7 @@ async def get_channel(request: Request, response: Response, principal: SpaceAuth
 
 @router.put("/channels/{channelId}", response_model=ChannelOut, responses=problem_responses(412))
 async def update_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
-                         body: ChannelUpdate, if_match: Annotated[str | None, Header()] = None) -> dict:
+                         body: ChannelUpdate, if_match: IfMatch = None) -> dict:
     async with get_db(request).transaction() as session:
         channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
         check_if_match(if_match, etag_for(channel.id, channel.revision))
@@ -55,7 +56,7 @@ async def update_channel(request: Request, response: Response, principal: SpaceA
 
 @router.delete("/channels/{channelId}", status_code=204, responses=problem_responses(412))
 async def delete_channel(request: Request, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
-                         if_match: Annotated[str | None, Header()] = None) -> Response:
+                         if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
         check_if_match(if_match, etag_for(channel.id, channel.revision))

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Annotated
+
+from fastapi import Header
 
 from onecast.kit.errors import Problem
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,
+                                       description="Apply only if the current ETag is one of these")]
 
 
 def etag_for(entity_id: str, revision: int) -> str:

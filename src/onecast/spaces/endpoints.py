@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from onecast.kit.auth import KeyAuth, Principal, key_cache
 from onecast.kit.errors import problem_responses
-from onecast.kit.etag import check_if_match, etag_for
+from onecast.kit.etag import IfMatch, check_if_match, etag_for
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.spaces import service
 from onecast.spaces.schemas import KeyCreated, KeyIn, KeyOut, SpaceCreated, SpaceIn, SpaceOut
@@ -49,7 +50,7 @@ async def get_space(request: Request, response: Response, principal: ManagedSpac
 
 @router.put("/apispaces/{apiSpaceId}", response_model=SpaceOut, responses=problem_responses(404, 412))
 async def update_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
-                       body: SpaceIn, if_match: Annotated[str | None, Header()] = None) -> dict:
+                       body: SpaceIn, if_match: IfMatch = None) -> dict:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
         check_if_match(if_match, etag_for(space.id, space.revision))
@@ -60,7 +61,7 @@ async def update_space(request: Request, response: Response, principal: ManagedS
 
 @router.delete("/apispaces/{apiSpaceId}", status_code=204, responses=problem_responses(404, 412))
 async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
-                       if_match: Annotated[str | None, Header()] = None) -> Response:
+                       if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
         check_if_match(if_match, etag_for(space.id, space.revision))

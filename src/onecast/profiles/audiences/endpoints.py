@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
-from onecast.kit.etag import check_if_match, etag_for
+from onecast.kit.etag import IfMatch, check_if_match, etag_for
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.profiles.audiences import service
 
 router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Audiences"], responses=problem_responses(400, 401, 404))
 AudienceId = Annotated[str, Path(max_length=100)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
 
 
 class AudienceUpdate(BaseModel):
