@@ -15,9 +15,10 @@ from onecast.analytics.schemas import (ConversationMessageAnalytics, MessageAnal
                                        SmsVerifyAnalytics)
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}/analytics", tags=["Analytics"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}/analytics", tags=["Analytics"],
                    responses=problem_responses(400, 401, 404))
 
 

@@ -12,10 +12,12 @@ from onecast.appusers.schemas import (AuthConfigIn, AuthConfigOut, ChallengeOut,
                                       SessionStarted, TokenOut)
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import not_found, problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.spaces.models import ApiSpace
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["App users"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["App users"],
+                   responses=problem_responses(400, 401, 404))
 PUBLIC = {"security": []}
 SpaceId = Annotated[str, Path(max_length=64, description="The API space id")]
 SessionId = Annotated[str, Path(max_length=64, description="The session id")]

@@ -11,9 +11,10 @@ from onecast.billing import service
 from onecast.billing.schemas import TariffIn, TariffOut, TransactionIn, TransactionOut
 from onecast.kit.auth import KeyAuth, Principal
 from onecast.kit.errors import invalid, not_found, problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
-router = APIRouter(tags=["billing"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, tags=["billing"], responses=problem_responses(400, 401, 404))
 
 
 async def account_principal(principal: KeyAuth,

@@ -13,7 +13,7 @@ from onecast.kit.routing import CheckedRoute
 from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db, get_settings
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Channels"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Channels"],
                    responses=problem_responses(400, 401, 404))
 ChannelId = Annotated[str, Path(pattern=CHANNEL_ID_PATTERN)]
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.channels import webhook_kit as kit
 from onecast.channels.models import Channel
 from onecast.kit.errors import Problem, problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
 Processor = Callable[[AsyncSession, Channel, dict[str, Any]], Awaitable[dict[str, int]]]
@@ -44,7 +45,7 @@ async def handle(request: Request, channel: Channel, payload: dict[str, Any], pr
 
 
 def meta_router(vendor: str, providers: set[str], process: Processor, tag: str) -> APIRouter:
-    router = APIRouter(prefix=f"/webhooks/{vendor}/{{apiSpaceId}}/{{channelId}}", tags=[tag],
+    router = APIRouter(route_class=CheckedRoute, prefix=f"/webhooks/{vendor}/{{apiSpaceId}}/{{channelId}}", tags=[tag],
                        responses=problem_responses(400, 401, 403, 404))
 
     @router.get("", response_class=PlainTextResponse, openapi_extra=kit.PUBLIC,

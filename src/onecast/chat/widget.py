@@ -7,11 +7,12 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from onecast.kit.errors import not_found
+from onecast.kit.routing import CheckedRoute
 
 STATIC = FilePath(__file__).resolve().parent / "static"
 FILES = {"onecast-client.js": "text/javascript", "onecast-widget.js": "text/javascript",
          "widget.html": "text/html"}
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @router.get("/chat/widget/{name}", include_in_schema=False)

@@ -12,9 +12,10 @@ from onecast.console.render import HERE, page, redirect
 from onecast.console.session import check_csrf, current_viewer, read_session, write_session
 from onecast.kit.auth import lookup_key
 from onecast.kit.errors import not_found
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
 

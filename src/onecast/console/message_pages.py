@@ -17,6 +17,7 @@ from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.clock import as_utc
 from onecast.kit.errors import Problem, not_found
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.messages import history as message_history
 from onecast.messages import service as messages
@@ -24,7 +25,7 @@ from onecast.messages.models import Message
 from onecast.profiles import service as profiles
 from onecast.profiles.query import parse_query_string
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,9 +17,10 @@ from onecast.content.schemas import ContentIn, PresignedUpload, PresignIn, Reten
 from onecast.content.storage import Storage, storage_for
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import Problem, invalid, problem_responses, validation_problem
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 
-router = APIRouter(tags=["Content"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, tags=["Content"], responses=problem_responses(400, 401, 404))
 
 FileId = Annotated[str, Path(min_length=1, max_length=64, description="The file id")]
 Folder = Annotated[str | None, Query(max_length=255, description="A folder name to file the content under")]
@@ -62,7 +62,7 @@ async def _read_upload(request: Request) -> dict[str, Any]:
                 "channel": channel if isinstance(channel, str) else None}
     if kind == "application/json":
         try:
-            raw = json.loads(await request.body())
+            raw = await request.json()
         except (ValueError, UnicodeDecodeError):
             raise Problem(400, "InvalidJson", "The request body is not valid JSON") from None
         try:

@@ -13,9 +13,10 @@ from onecast.conversations.schemas import (ConversationIn, ConversationOut, Conv
                                            MessageSent, MessagesPage, ParticipantIn, ParticipantOut,
                                            ProfileIdStr, StatusUpdate, StreamEvent)
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Conversations"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Conversations"],
                    responses=problem_responses(400, 401, 403, 404))
 ConversationId = Annotated[str, Path(min_length=1, max_length=255, description="The conversation id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]

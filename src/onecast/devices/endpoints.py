@@ -12,10 +12,11 @@ from onecast.devices import service
 from onecast.devices.schemas import DeviceIn, DeviceOut, ValidationIn, ValidationOut
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db, get_settings
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Push devices"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Push devices"],
                    responses=problem_responses(400, 401, 404))
 
 ProfileId = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$",

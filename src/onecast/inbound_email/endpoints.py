@@ -7,9 +7,10 @@ from onecast.inbound_email import service
 from onecast.inbound_email.schemas import Email2SmsIn, Email2SmsOut
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}/adaptors", tags=["Adaptors"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}/adaptors", tags=["Adaptors"],
                    responses=problem_responses(400, 401, 404))
 
 

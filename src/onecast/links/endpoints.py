@@ -7,10 +7,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.links import service
 
-router = APIRouter(tags=["Short links"])
+router = APIRouter(route_class=CheckedRoute, tags=["Short links"])
 
 
 @router.get("/l/{code}", status_code=302, response_class=RedirectResponse,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -9,6 +8,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import Problem, problem_responses, validation_problem
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.messages import history, inbound, service
 from onecast.messages.schemas import (BatchItemOut, HistoryItem, InboundIn, InboundOut, InboundStatus,
@@ -16,7 +16,7 @@ from onecast.messages.schemas import (BatchItemOut, HistoryItem, InboundIn, Inbo
                                       StatusIn)
 from onecast.messages.views import history_item, inbound_view, message_view
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Messages (One API)"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Messages (One API)"],
                    responses=problem_responses(400, 401, 404))
 MessageId = Annotated[str, Path(max_length=64)]
 
@@ -46,7 +46,7 @@ _BATCH = TypeAdapter(list[MessageIn])
 async def send_batch(request: Request, principal: SpaceAuth) -> list[dict]:
     limit = get_settings(request).batch_max_items
     try:
-        raw = json.loads(await request.body())
+        raw = await request.json()
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, "InvalidJson", "The request body is not valid JSON") from None
     if not isinstance(raw, list):

@@ -5,12 +5,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.observability.health import readiness
 from onecast.observability.metrics import QUEUE_DEPTH, REGISTRY
 from onecast.observability.queue import queue_depth
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=CheckedRoute, tags=["operations"])
 PUBLIC = {"security": []}
 
 

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.phonevalidation import service
 from onecast.phonevalidation.schemas import SingleValidation
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Phone number validation"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Phone number validation"],
                    responses=problem_responses(400, 401, 404))
 
 

@@ -11,6 +11,7 @@ from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.etag import check_if_match
 from onecast.kit.state import get_db
+from onecast.kit.routing import CheckedRoute
 from onecast.profiles import rels, service
 from onecast.profiles.documents import project, text_problem
 from onecast.profiles.models import Profile
@@ -18,7 +19,7 @@ from onecast.profiles.query import parse_fields, parse_query
 from onecast.profiles.schemas import (ChannelName, OptInChannels, OptInDefaults, ProfileIdStr, ProfileIn, ProfileOut,
                                      ProfileProjection, ProfileUpdate)
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
                    responses=problem_responses(400, 401, 404))
 
 ProfileId = Annotated[str, Path(min_length=1, max_length=255, description="The profile id")]

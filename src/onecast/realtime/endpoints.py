@@ -16,12 +16,13 @@ from onecast.appusers.auth import caller_from_token
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.ids import new_id
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.realtime import service
 from onecast.realtime.hub import HUB
 from onecast.realtime.listener import listener_for
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 log = structlog.get_logger("onecast.realtime")
 
 

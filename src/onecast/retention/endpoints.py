@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.retention import service
 from onecast.spaces.endpoints import ManagedSpace, SpaceId
 
-router = APIRouter(tags=["API spaces"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, tags=["API spaces"], responses=problem_responses(400, 401, 404))
 Days = Field(default=None, ge=1, le=36500, description="Days to keep; null: for ever")
 
 

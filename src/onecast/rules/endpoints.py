@@ -10,13 +10,14 @@ from pydantic import BaseModel
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match, etag_for
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.rules import service
 from onecast.rules.models import InboundRule
 from onecast.rules.schemas import InboundRuleIn, OptInChangePage, OptOutRuleIn, RuleOut
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}/automation/inboundrules", tags=["Message rules"],
-                   responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}/automation/inboundrules",
+                   tags=["Message rules"], responses=problem_responses(400, 401, 404))
 RuleId = Annotated[str, Path(min_length=1, max_length=64, description="The message rule id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,
                                        description="Apply only if the rule's ETag is one of these")]

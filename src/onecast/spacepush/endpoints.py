@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.spacepush import service
 from onecast.spacepush.schemas import (APP_ID, ApnsCertIn, ApnsCertOut, ApnsCertPublicOut, ApnsKeyOut, ApnsTokenIn,
                                        ApnsTokenOut, Environment, FcmIn, FcmOut, PushConfigOut)
 from onecast.spaces.endpoints import ManagedSpace, SpaceId
 
-router = APIRouter(tags=["API spaces"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, tags=["API spaces"], responses=problem_responses(400, 401, 404))
 AppId = Annotated[str, Path(max_length=255, pattern=APP_ID)]
 Env = Annotated[Environment, Path()]
 

@@ -13,7 +13,7 @@ from onecast.kit.state import get_db
 from onecast.spaces import service
 from onecast.spaces.schemas import KeyCreated, KeyIn, KeyOut, SpaceCreated, SpaceIn, SpaceOut
 
-router = APIRouter(tags=["API spaces"], responses=problem_responses(400, 401))
+router = APIRouter(route_class=CheckedRoute, tags=["API spaces"], responses=problem_responses(400, 401))
 SpaceId = Annotated[str, Path(max_length=64)]
 
 

@@ -10,12 +10,14 @@ from onecast.kit.auth import SpaceAuth
 from onecast.kit.clock import iso
 from onecast.kit.errors import problem_responses
 from onecast.kit.etag import check_if_match
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.templates import service
 from onecast.templates.models import Template
 from onecast.templates.schemas import ApprovalStatus, TemplateIn, TemplateOut, TemplateUpdate
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Templates"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Templates"],
+                   responses=problem_responses(400, 401, 404))
 
 TemplateId = Annotated[str, Path(min_length=1, max_length=100, description="The template id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,

@@ -7,11 +7,13 @@ from fastapi import APIRouter, Path, Request, Response
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.verify import service
 from onecast.verify.schemas import ValidateIn, ValidateOut, VerifyCreated, VerifyIn
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Verify"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Verify"],
+                   responses=problem_responses(400, 401, 404))
 RequestId = Annotated[str, Path(min_length=1, max_length=64, description="The requestId of POST /verify")]
 
 

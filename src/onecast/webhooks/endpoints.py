@@ -10,13 +10,15 @@ from fastapi.responses import JSONResponse
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.etag import check_if_match
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.webhooks import catalogue, service
 from onecast.webhooks.models import Webhook
 from onecast.webhooks.schemas import (DeliveryOut, EventTypeOut, ReplayIn, ReplayOut, TemplateOut, WebhookIn,
                                       WebhookOut)
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Webhooks"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Webhooks"],
+                   responses=problem_responses(400, 401, 404))
 
 WebhookId = Annotated[str, Path(min_length=1, max_length=64, description="The webhook id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,

@@ -11,13 +11,14 @@ from onecast.channels.sandbox.schemas import (SandboxDeliveryOut, SandboxInbound
 from onecast.channels.service import enabled_channels, resolve
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.messages import inbound as inbounds
 from onecast.messages import service as messages
 from onecast.messages.schemas import InboundIn, InboundOut, MessageOut
 from onecast.messages.views import inbound_view, message_view
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}/sandbox", tags=["Sandbox"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}/sandbox", tags=["Sandbox"],
                    responses=problem_responses(400, 401, 404))
 
 

@@ -11,9 +11,10 @@ from onecast.channels import webhook_kit as kit
 from onecast.channels.webhook_http import ChannelId, SpaceId, handle, load_channel, parse_json
 from onecast.channels.telegram.webhook import process
 from onecast.kit.errors import Problem, problem_responses
+from onecast.kit.routing import CheckedRoute
 
-router = APIRouter(prefix="/webhooks/telegram/{apiSpaceId}/{channelId}", tags=["Telegram webhook"],
-                   responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/webhooks/telegram/{apiSpaceId}/{channelId}",
+                   tags=["Telegram webhook"], responses=problem_responses(400, 401, 404))
 
 
 @router.post("", openapi_extra=kit.PUBLIC,

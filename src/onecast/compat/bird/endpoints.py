@@ -2,7 +2,6 @@
 presigned media uploads. `Authorization: AccessKey <Onecast API key>`, workspace = API space."""
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -16,9 +15,11 @@ from onecast.compat.bird.schemas import BirdMessageIn, PresignIn
 from onecast.content import service as content
 from onecast.content import endpoints as content_endpoints  # the storage and base URL the content API uses
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
+from onecast.kit.text import UnstorableText, decode_json
 
-router = APIRouter(prefix="/workspaces/{workspaceId}", tags=["Bird channels API (compat)"],
+router = APIRouter(route_class=CheckedRoute, prefix="/workspaces/{workspaceId}", tags=["Bird channels API (compat)"],
                    responses=problem_responses(400, 401, 404, 422))
 
 MAX_BODY = 200 * 1024
@@ -37,9 +38,11 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
     if len(raw) > MAX_BODY:
         raise BirdProblem(413, "PayloadTooLarge", "The request body exceeded the 200 KB size limit")
     try:
-        data = json.loads(raw)
+        data = decode_json(raw, loc=())
     except (ValueError, UnicodeDecodeError):
         raise BirdProblem(400, "InvalidJson", "The request body is not valid JSON") from None
+    except UnstorableText as exc:
+        raise from_validation(exc) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

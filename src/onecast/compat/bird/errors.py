@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from onecast.kit.errors import Problem
+from onecast.kit.text import UnstorableText
 
 
 class BirdProblem(Problem):
@@ -30,7 +31,7 @@ def invalid_fields(details: dict[str, list[str]]) -> BirdProblem:
     return BirdProblem(422, "InvalidPayload", f"The request contains invalid fields: {summary}", details)
 
 
-def from_validation(exc: ValidationError) -> BirdProblem:
+def from_validation(exc: ValidationError | UnstorableText) -> BirdProblem:
     details: dict[str, list[str]] = {}
     for err in exc.errors():
         field = ".".join(str(p) for p in err.get("loc", ())) or "body"

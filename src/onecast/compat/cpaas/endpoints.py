@@ -10,8 +10,10 @@ from starlette.types import Message
 
 from onecast.compat.cpaas.auth import CpaasAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 
-router = APIRouter(tags=["CPaaS prefix (compat)"], responses=problem_responses(400, 401, 404, 409, 413))
+router = APIRouter(route_class=CheckedRoute, tags=["CPaaS prefix (compat)"],
+                   responses=problem_responses(400, 401, 404, 409, 413))
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {}}}}}
 OPERATION = {

@@ -3,7 +3,6 @@ answers in the API's envelopes. Callbacks (InBoundWrapper with `x-verify-token`)
 set with POST /api/v1/config/webhook; see dispatch.py."""
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -18,9 +17,11 @@ from onecast.compat.msgapi.envelope import MsgApiProblem, as_envelope
 from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
                                            SessionQueueAssignment, SessionStatusClose, WebhookUrlRequest)
 from onecast.kit.errors import Problem, problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
+from onecast.kit.text import UnstorableText, decode_json
 
-router = APIRouter(prefix="/api/v1", tags=["Messaging APIs v1.0 (compat)"],
+router = APIRouter(route_class=CheckedRoute, prefix="/api/v1", tags=["Messaging APIs v1.0 (compat)"],
                    responses=problem_responses(400, 401, 404))
 ENVELOPE = {200: {"description": "The API's response envelope", "content": {"application/json": {"schema": {
     "type": "object", "required": ["status", "statusKey", "message", "timestamp"], "additionalProperties": True,
@@ -38,15 +39,21 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
     if len(raw) > MAX_BODY:
         raise MsgApiProblem(413, "PAYLOAD_TOO_LARGE", "The request body is over 1 MB")
     try:
-        data = json.loads(raw)
+        data = decode_json(raw, loc=())
     except (ValueError, UnicodeDecodeError):
         raise MsgApiProblem(400, "INVALID_JSON", "The request body is not valid JSON") from None
+    except UnstorableText as exc:
+        raise _invalid_fields(exc) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise MsgApiProblem(400, "INVALID_FIELD", "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-                            errors=errors) from None
+        raise _invalid_fields(exc) from None
+
+
+def _invalid_fields(exc: ValidationError | UnstorableText) -> MsgApiProblem:
+    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
+    return MsgApiProblem(400, "INVALID_FIELD", "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
+                         errors=errors)
 
 
 @asynccontextmanager

@@ -14,7 +14,8 @@ from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.profiles.audiences import service
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Audiences"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Audiences"],
+                   responses=problem_responses(400, 401, 404))
 AudienceId = Annotated[str, Path(max_length=100)]
 
 

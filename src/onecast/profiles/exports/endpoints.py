@@ -9,11 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.profiles.exports import service
 from onecast.profiles.query import check_field, parse_query_string
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Profiles"], responses=problem_responses(400, 401, 404))
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
+                   responses=problem_responses(400, 401, 404))
 MEDIA = {"json": "application/json", "ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 

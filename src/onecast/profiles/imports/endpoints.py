@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.profiles.imports import service
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Profile imports"],
+router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Profile imports"],
                    responses=problem_responses(400, 401, 404))
 JobId = Annotated[str, Path(max_length=64, description="The import job id")]
 SPOOL_BYTES = 8 * 1024 * 1024
