@@ -56,6 +56,15 @@ async def test_mail_becomes_an_inbound_message_on_the_senders_profile(app, space
     assert stored.request["channelData"] == {"envelopeFrom": "ann@example.com"}
 
 
+async def test_mail_text_with_a_nul_is_stored_without_it(app, space, mailer):
+    """A NUL in a mail (PostgreSQL cannot store it) is dropped, not a reason to refuse the mail."""
+    address = await inbox(space)
+    refused = await mailer.send(mail("ann@example.com", address, "Hi", text="before\x00after"))
+    assert refused == {}
+    (stored,) = await inbound_of(app, space)
+    assert stored.body.strip() == "beforeafter" and "\x00" not in str(stored.request)
+
+
 async def test_reply_is_correlated_to_the_message_it_answers(app, space, mailer, deliver):
     address = await inbox(space)
     r = await space.post("/messages", json={"to": {"email": "bob@example.com"}, "title": "Hello",

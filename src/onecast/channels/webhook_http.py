@@ -17,6 +17,7 @@ from onecast.channels.models import Channel
 from onecast.kit.errors import Problem, problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
+from onecast.kit.text import clean, might_break_rule
 
 Processor = Callable[[AsyncSession, Channel, dict[str, Any]], Awaitable[dict[str, int]]]
 SpaceId = Annotated[str, Path(max_length=64)]
@@ -29,13 +30,15 @@ async def load_channel(request: Request, space_id: str, channel_id: str, provide
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
+    """The notification, its text cleaned (kit.text.clean): a vendor cannot change what its user
+    wrote and retries what we refuse, so a NUL is dropped and a lone surrogate becomes U+FFFD."""
     try:
         payload = json.loads(raw)
     except ValueError:
         raise Problem(400, "InvalidJson", "the notification body is not JSON") from None
     if not isinstance(payload, dict):
         raise Problem(400, "InvalidJson", "the notification body must be a JSON object")
-    return payload
+    return clean(payload) if might_break_rule(raw) else payload
 
 
 async def handle(request: Request, channel: Channel, payload: dict[str, Any], process: Processor) -> dict[str, int]:

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.parser import HeaderParser
 
 from onecast.inbound_email.mail_ids import message_ids
+from onecast.kit.text import clean
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Bounce:
 
 def _field(block: EmailMessage, name: str) -> str | None:
     value = block.get(name)
-    return " ".join(str(value).split())[:500] if value is not None else None
+    return clean(" ".join(str(value).split())[:500]) if value is not None else None
 
 
 def bounce_of(message: EmailMessage) -> Bounce | None:

@@ -1,5 +1,7 @@
 """A received e-mail, read with the standard library: sender, subject, text, HTML, attachments
-and the message ids it answers (In-Reply-To / References)."""
+and the message ids it answers (In-Reply-To / References). Its text keeps kit.text's rule: NULs
+are dropped and undecodable bytes (lone surrogates) become U+FFFD, as a sender cannot be asked
+to fix them."""
 from __future__ import annotations
 
 import base64
@@ -14,6 +16,7 @@ from html.parser import HTMLParser
 
 from onecast.inbound_email.bounces import Bounce, bounce_of
 from onecast.inbound_email.mail_ids import message_ids
+from onecast.kit.text import clean
 
 
 @dataclass(frozen=True)
@@ -135,10 +138,10 @@ def parse_mail(raw: bytes) -> ReceivedMail:
         if part is text_part or part is html_part:
             continue
         content = part.get_payload(decode=True) or b""
-        attachments.append(ReceivedPart(part.get_content_type(), part.get_filename(), content))
+        attachments.append(ReceivedPart(part.get_content_type(), clean(part.get_filename()), content))
     ids = message_ids(" ".join(filter(None, (_header(message, "In-Reply-To"), _header(message, "References")))))
     return ReceivedMail(
-        from_address=_from_address(message), subject=_header(message, "Subject"),
-        message_id=_header(message, "Message-ID"),
-        text=_lines(text), html=_lines(html),
+        from_address=clean(_from_address(message)), subject=clean(_header(message, "Subject")),
+        message_id=clean(_header(message, "Message-ID")),
+        text=clean(_lines(text)), html=clean(_lines(html)),
         references=tuple(dict.fromkeys(ids)), attachments=tuple(attachments), bounce=_bounce(message))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-MSGID = re.compile(r"<([^<>\s]+)>")
+# Ids with NULs or lone surrogates (kit.text's rule) are never ours, and could not be looked up.
+MSGID = re.compile(r"<([^<>\s\x00\ud800-\udfff]+)>")
 
 
 def message_ids(header_value: str) -> list[str]:

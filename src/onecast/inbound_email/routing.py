@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.channels.models import Channel
 from onecast.inbound_email.models import Email2SmsAdaptor
 from onecast.kit.phone import to_e164
+from onecast.kit.text import text_problem
 from onecast.spaces.models import ApiSpace
 
 
@@ -91,7 +92,7 @@ async def _inbox(session: AsyncSession, address: str) -> InboxRoute | None:
 async def route_for(session: AsyncSession, sender: str, recipient: str) -> Route | Refusal | None:
     address = recipient.strip().lower()
     local, at, domain = address.rpartition("@")
-    if not at or not local:
+    if not at or not local or text_problem(address):  # no mailbox has such a name (nor could be looked up)
         return None
     found = await _email2sms(session, local, domain, address, sender)
     return found if found is not None else await _inbox(session, address)

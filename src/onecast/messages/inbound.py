@@ -13,6 +13,7 @@ from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
+from onecast.kit.text import clean, text_errors
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import InboundIn
 from onecast.messages.service import get_message
@@ -42,8 +43,11 @@ async def find_profile_by_address(session: AsyncSession, space_id: str,
 async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn) -> Message:
     """Store an inbound message, link it to the profile with that address, emit message.inbound."""
     now = utcnow()
-    profile = await find_profile_by_address(session, space_id, body.from_)
     request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if text_errors(request):  # a provider's text (SMPP, mail, replies) is cleaned; the API refuses it before
+        body = InboundIn.model_validate(clean(request))
+        request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    profile = await find_profile_by_address(session, space_id, body.from_)
     correlation = dict(body.correlation or {})
     if correlation.get("messageId"):
         original = (await session.execute(select(Message).where(

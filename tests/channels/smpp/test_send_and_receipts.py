@@ -215,3 +215,14 @@ async def test_concatenated_mo_is_joined(space, smsc, smpp_channel, bind_keeper)
     assert await smsc.send_mo("447700900555", "60777", text, parts=3) == [0, 0, 0]
     history = (await space.get("/profiles/ana/messages")).json()
     assert [h["message"]["body"] for h in history if h["direction"] == "inbound"] == [text]
+
+
+async def test_mo_with_a_nul_is_stored_without_it(space, smsc, smpp_channel, bind_keeper):
+    """Latin-1 text can carry a NUL byte, which PostgreSQL cannot store: the handset's text is kept
+    without it (kit.text.clean) rather than refused, which would make the SMSC retry it forever."""
+    await space.post("/profiles", json={"id": "nul", "phoneNumber": "447700900556"})
+    await smpp_channel()
+    await until(lambda: smsc.bound(), what="the bind keeper to bind")
+    assert await smsc.send_mo("447700900556", "60777", "stop\x00 now") == [0]
+    history = (await space.get("/profiles/nul/messages")).json()
+    assert [h["message"]["body"] for h in history if h["direction"] == "inbound"] == ["stop now"]
