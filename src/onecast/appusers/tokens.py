@@ -10,6 +10,7 @@ import jwt
 from onecast.appusers.models import SpaceAuthConfig
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import unauthorized
+from onecast.kit.text import text_errors
 
 ANON_ISSUER = "onecast:anonymous"
 SESSION_ISSUER = "onecast:session"
@@ -34,11 +35,13 @@ def issue_anonymous_token(config: SpaceAuthConfig, user_id: str, nonce: str, lif
 
 
 def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The claims, or None when the token is not a JWT whose text keeps kit.text's rule (its
+    claims reach database queries, and the HTTP layer sees only the base64 of them)."""
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return None
-    return claims if isinstance(claims, dict) else None
+    return claims if isinstance(claims, dict) and not text_errors(claims) else None
 
 
 def verify_session_token(config: SpaceAuthConfig, token: str) -> dict[str, Any]:
