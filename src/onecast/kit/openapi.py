@@ -2,6 +2,7 @@
 problem+json here, never FastAPI's default 422."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -41,7 +42,31 @@ def install_openapi(app: FastAPI, batch_max_items: int) -> None:
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        _hoist_local_definitions(schema, components)
         app.openapi_schema = schema
         return schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _hoist_local_definitions(schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """Request bodies given as a model's own JSON schema (the compat surfaces, which parse their
+    bodies themselves) carry `$defs` whose `#/$defs/...` references mean nothing at the top of the
+    document: their definitions move to the components."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                definitions = content.get("schema", {}).pop("$defs", None)
+                if not definitions:
+                    continue
+                for name, definition in definitions.items():
+                    if components.setdefault(name, definition) != definition:
+                        raise ValueError(f"two request schemas define {name!r} differently")
+                content["schema"] = _relocated(content["schema"])
+    for name, definition in list(components.items()):
+        components[name] = _relocated(definition)
+
+
+def _relocated(schema: Any) -> Any:
+    text = json.dumps(schema)
+    return json.loads(text.replace('"#/$defs/', '"#/components/schemas/')) if '"#/$defs/' in text else schema
