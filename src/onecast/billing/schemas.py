@@ -9,9 +9,9 @@ Money = Decimal
 
 class RateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: str = Field(default="*", pattern=r"^(\*|[A-Za-z]{2,40})$",
+    channel: str = Field(default="*", max_length=40, pattern=r"^(\*|[A-Za-z]{2,40})$",
                          description="Channel type (sms, email, whatsApp, ...) or `*` for any")
-    country: str = Field(default="*", pattern=r"^(\*|[A-Z]{2})$",
+    country: str = Field(default="*", max_length=2, pattern=r"^(\*|[A-Z]{2})$",
                          description="ISO 3166-1 alpha-2 country of the recipient's number, or `*`")
     price: Money = Field(ge=0, le=1_000_000, decimal_places=6, description="Price of one unit (SMS segment, "
                                                                           "or one message on other channels)")
@@ -19,7 +19,7 @@ class RateIn(BaseModel):
 
 class TariffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    currency: str = Field(max_length=3, pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
     rates: list[RateIn] = Field(default_factory=list, max_length=5000)
     creditLimit: Money | None = Field(default=None, ge=0, le=10**9, decimal_places=6,
                                       description="How far the balance may go below zero; null: no limit")

@@ -15,7 +15,7 @@ from onecast.kit.state import get_db, get_settings
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Channels"],
                    responses=problem_responses(400, 401, 404))
-ChannelId = Annotated[str, Path(pattern=CHANNEL_ID_PATTERN)]
+ChannelId = Annotated[str, Path(max_length=100, pattern=CHANNEL_ID_PATTERN)]
 
 
 @router.get("/channels", response_model=list[ChannelOut],

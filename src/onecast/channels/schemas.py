@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
+ChannelIdStr = Annotated[str, StringConstraints(max_length=100, pattern=CHANNEL_ID_PATTERN)]
 
 
 def _common_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +24,7 @@ ChannelConfig = Annotated[dict[str, Any], AfterValidator(_common_config),
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=CHANNEL_ID_PATTERN, description="The id `rules` name, e.g. `sms` or `custom_email`")
+    id: ChannelIdStr = Field(description="The id `rules` name, e.g. `sms` or `custom_email`")
     type: str = Field(max_length=40, description="sms, mms, email, whatsApp, fbMessenger, telegram, "
                                                  "nativePush, appMessaging, rcs or custom")
     provider: str = Field(max_length=40, description="The implementation, e.g. `sandbox`")

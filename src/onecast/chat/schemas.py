@@ -10,7 +10,7 @@ from onecast.conversations.schemas import ConversationIdStr, MessagePost, Profil
 Name = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 TeamIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
 ChannelIdStr = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")]
-HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+HourMinute = Annotated[str, StringConstraints(max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Day = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Weekend",
               "Monday to Friday"]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import ChannelIdStr
 
+# Base64 of a 48 MB file: above any sensible ONECAST_CONTENT_MAX_BYTES, whose body limit binds first.
+MAX_BASE64_LENGTH = 64 * 1024 * 1024
 MIME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$"
 
 
@@ -15,7 +17,7 @@ class ContentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=255, description="The name of the file")
     type: str = Field(max_length=255, pattern=MIME_PATTERN, description="The file's MIME type")
-    data: str = Field(min_length=1, description="The file's bytes, base64")
+    data: str = Field(min_length=1, max_length=MAX_BASE64_LENGTH, description="The file's bytes, base64")
 
 
 class UploadedFile(BaseModel):
@@ -37,8 +39,7 @@ class UploadedFile(BaseModel):
 class PresignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contentType: str = Field(min_length=1, max_length=255, pattern=MIME_PATTERN)
-    channelId: str | None = Field(default=None, pattern=CHANNEL_ID_PATTERN,
-                                  description="Apply this channel's media limits")
+    channelId: ChannelIdStr | None = Field(default=None, description="Apply this channel's media limits")
 
 
 class PresignedUpload(BaseModel):

@@ -31,14 +31,14 @@ class ApnsRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bundleId: Text = Field(min_length=1, max_length=255, description="The app's bundle id (the apns-topic)")
     environment: Literal["development", "production"] = "production"
-    token: str = Field(pattern=r"^[0-9a-fA-F]{16,200}$", description="The APNs device token, hex")
+    token: str = Field(max_length=200, pattern=r"^[0-9a-fA-F]{16,200}$", description="The APNs device token, hex")
 
 
 class WebPushKeys(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    p256dh: str = Field(pattern=r"^[A-Za-z0-9_-]{80,100}={0,2}$",
+    p256dh: str = Field(max_length=102, pattern=r"^[A-Za-z0-9_-]{80,100}={0,2}$",
                         description="The subscription's P-256 public key, base64url (65 bytes)")
-    auth: str = Field(pattern=r"^[A-Za-z0-9_-]{16,24}={0,2}$",
+    auth: str = Field(max_length=26, pattern=r"^[A-Za-z0-9_-]{16,24}={0,2}$",
                       description="The subscription's authentication secret, base64url (16 bytes)")
 
 

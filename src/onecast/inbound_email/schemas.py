@@ -4,12 +4,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import ChannelIdStr
 
 DOMAIN_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 SENDER_PATTERN = r"^([^@\s<>,;\"()\[\]\\]{1,64}@|@)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 Sender = Annotated[str, Field(max_length=320, pattern=SENDER_PATTERN)]
-ChannelId = Annotated[str, Field(pattern=CHANNEL_ID_PATTERN)]
 
 
 class Email2SmsIn(BaseModel):
@@ -23,8 +22,8 @@ class Email2SmsIn(BaseModel):
     allowedSenders: list[Sender] = Field(min_length=1, max_length=100,
                                          description="Envelope senders allowed to send SMS: `user@example.com` "
                                                      "or a whole domain as `@example.com`")
-    rules: list[ChannelId] = Field(default_factory=lambda: ["sms"], min_length=1, max_length=5,
-                                   description="Channels to send the SMS on, in order (as in a message's rules)")
+    rules: list[ChannelIdStr] = Field(default_factory=lambda: ["sms"], min_length=1, max_length=5,
+                                      description="Channels to send the SMS on, in order (as in a message's rules)")
     from_: str | None = Field(default=None, alias="from", min_length=2, max_length=15,
                               description="The SMS sender (channelOptions.sms.from)")
     content: Literal["body", "subject", "subjectAndBody"] = Field(

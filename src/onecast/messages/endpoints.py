@@ -127,7 +127,7 @@ async def profile_history(
     request: Request, response: Response, principal: SpaceAuth,
     profileId: Annotated[str, Path(max_length=255)],  # noqa: N803
     channelId: Annotated[str | None, Query(max_length=100)] = None,  # noqa: N803
-    direction: Annotated[str | None, Query(pattern="^(inbound|outbound)$")] = None,
+    direction: Annotated[str | None, Query(max_length=8, pattern="^(inbound|outbound)$")] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from onecast.channels.push.options import NativePushOptions
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIdStr
 
 OUTBOUND_STATUSES = ("processing", "retrying", "sent", "delivered", "read", "expired", "failed", "filtered")
 PostableStatus = Literal["failed", "delivered", "read", "expired", "sent", "filtered"]
 InboundStatus = Literal["delivered", "read"]
 EMAIL_PATTERN = r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;]+$"
+ChannelName = Annotated[str, StringConstraints(max_length=100)]  # an id or a type, checked where used
+# A part's inline content (text or base64): the body size limit (1 MB by default) bounds it too.
+MAX_PART_DATA = 1_000_000
 
 
 class To(BaseModel):
@@ -44,9 +47,10 @@ class MessagePart(BaseModel):
     type: str = Field(min_length=1, max_length=255, description="MIME type, e.g. text/plain")
     name: str | None = Field(default=None, max_length=255)
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://")
-    data: str | dict[str, Any] | None = None
+    data: Annotated[str, StringConstraints(max_length=MAX_PART_DATA)] | dict[str, Any] | None = Field(
+        default=None, description="The content: text, base64 or an object")
     size: int | None = Field(default=None, ge=0)
-    channels: list[str] | None = Field(default=None, max_length=20)
+    channels: list[ChannelName] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _has_content(self) -> "MessagePart":
@@ -58,7 +62,8 @@ class MessagePart(BaseModel):
 class UnicodeConversion(BaseModel):
     model_config = ConfigDict(extra="forbid")
     convertUnicodeToGsm: bool = False
-    customReplacements: list[dict[str, str]] = Field(default_factory=list, max_length=200)
+    customReplacements: list[dict[str, Annotated[str, StringConstraints(max_length=100)]]] = Field(
+        default_factory=list, max_length=200)
 
 
 class SmsOptions(BaseModel):
@@ -94,7 +99,7 @@ class ChannelOptions(BaseModel):
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: To
-    rules: list[str] = Field(min_length=1, max_length=20, description="Channels in priority order")
+    rules: list[ChannelName] = Field(min_length=1, max_length=20, description="Channels in priority order")
     body: str | None = Field(default=None, max_length=100_000)
     title: str | None = Field(default=None, max_length=1000)
     customBody: dict[str, Any] | None = None
@@ -104,7 +109,7 @@ class MessageIn(BaseModel):
     conversationId: str | None = Field(default=None, max_length=255)
     expiresOn: datetime | None = None
     requireOptIn: bool = False
-    templateId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,100}$",
+    templateId: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_-]{1,100}$",
                                    description="Send a stored template instead of body/messageParts")
     templateData: dict[str, Any] | None = Field(default=None, description="Values for the template's `data.*`")
     shortenLinks: Literal["on", "marked", "off"] | None = Field(
@@ -166,7 +171,7 @@ class RedactIn(BaseModel):
 
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: str = Field(pattern=CHANNEL_ID_PATTERN)
+    channel: ChannelIdStr
     channelStatus: dict[str, Any] | None = None
     timestamp: datetime | None = None
     failureReason: str | None = Field(default=None, max_length=1000)
@@ -174,7 +179,7 @@ class StatusIn(BaseModel):
 
 class InboundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: str = Field(pattern=CHANNEL_ID_PATTERN)
+    channel: ChannelIdStr
     from_: dict[str, Any] = Field(alias="from")
     to: dict[str, Any] | None = None
     title: str | None = Field(default=None, max_length=1000)

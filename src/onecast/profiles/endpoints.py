@@ -6,16 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.etag import check_if_match
-from onecast.kit.state import get_db
 from onecast.kit.routing import CheckedRoute
+from onecast.kit.state import get_db
 from onecast.profiles import rels, service
-from onecast.profiles.documents import project, text_problem
+from onecast.profiles.documents import project
 from onecast.profiles.models import Profile
-from onecast.profiles.query import parse_fields, parse_query
+from onecast.profiles.query import MAX_VALUE_LENGTH, parse_fields, parse_query
 from onecast.profiles.schemas import (ChannelName, OptInChannels, OptInDefaults, ProfileIdStr, ProfileIn, ProfileOut,
                                      ProfileProjection, ProfileUpdate)
 
@@ -26,6 +27,7 @@ ProfileId = Annotated[str, Path(min_length=1, max_length=255, description="The p
 LinkedId = Annotated[str, Path(min_length=1, max_length=255, description="The other profile's id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,
                                        description="Apply only if the profile's ETag is one of these")]
+Deletes = Annotated[str, StringConstraints(max_length=MAX_VALUE_LENGTH)]
 IncludeDeleted = Annotated[bool, Query(alias="$includeDeleted", description="Also return soft-deleted profiles")]
 QUERY_PARAMS = {"$limit", "$skip", "$fields", "$includeDeleted"}
 DOC = {"model": ProfileOut, "description": "The profile; its ETag is in the `ETag` header"}
@@ -40,7 +42,7 @@ fields. Other `$` parameters are rejected."""
 FILTER_PARAMETER = {"parameters": [{
     "name": "conditions", "in": "query", "required": False, "style": "form", "explode": True,
     "description": "Field conditions, one query parameter each (see the operation description)",
-    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+    "schema": {"type": "object", "additionalProperties": {"type": "string", "maxLength": MAX_VALUE_LENGTH}},
 }]}
 
 
@@ -60,7 +62,7 @@ def _deletes(raw: list[str] | None) -> list[str]:
     if len(names) > 100:
         raise invalid("deletes", "at most 100 properties")
     for name in names:
-        if name == "id" or name.startswith("_") or len(name) > 255 or text_problem(name):
+        if name == "id" or name.startswith("_") or len(name) > 255:
             raise invalid("deletes", f"cannot delete the property {name[:100]!r}")
     return names
 
@@ -162,7 +164,7 @@ async def replace_profile(request: Request, principal: SpaceAuth, id: ProfileId,
                           "(201) or undeletes the profile when needed.")
 async def patch_profile(request: Request, principal: SpaceAuth, id: ProfileId, body: ProfileUpdate,  # noqa: A002
                         allowcreate: bool = False,
-                        deletes: Annotated[list[str] | None, Query(description="Comma-separated properties")] = None,
+                        deletes: Annotated[list[Deletes] | None, Query(description="Comma-separated properties")] = None,
                         if_match: IfMatch = None) -> JSONResponse:
     names = _deletes(deletes)
     fields = _fields(body)

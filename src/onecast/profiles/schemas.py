@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StringConstraints
 
-ChannelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,100}$")]
+ChannelName = Annotated[str, StringConstraints(max_length=100, pattern=r"^[A-Za-z0-9_]{1,100}$")]
 # Ids travel in URL paths: no '/' and no control characters.
 ID_PATTERN = r"^[^/\x00-\x1f\x7f]+$"
 ProfileIdStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=ID_PATTERN)]

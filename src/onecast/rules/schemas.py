@@ -1,11 +1,11 @@
 """Message rules (One API OAS-rules): keyword rules and opt-out keyword rules on inbound messages."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import ChannelIdStr
 from onecast.messages.schemas import MessagePart
 
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -14,7 +14,7 @@ LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 class ProfileChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     propertyName: str = Field(min_length=1, max_length=255, pattern=r"^[^_$.][^.]*$")
-    propertyValue: str | int | float | bool | None = None
+    propertyValue: Annotated[str, StringConstraints(max_length=4096)] | int | float | bool | None = None
 
 
 class ActionData(BaseModel):
@@ -27,8 +27,8 @@ class ActionData(BaseModel):
 class _RuleBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str | None = Field(default=None, max_length=64, description="Ignored on input; the id is in the path")
-    channel: str = Field(pattern=CHANNEL_ID_PATTERN, description="sms, fbMessenger, appMessaging, email, whatsApp, "
-                                                                 "rcs or a configured channel id")
+    channel: ChannelIdStr = Field(description="sms, fbMessenger, appMessaging, email, whatsApp, "
+                                              "rcs or a configured channel id")
     inbound: str = Field(default="*", min_length=1, max_length=320,
                          description="The number / address the message was sent to, or '*' for any")
     keyword: str = Field(min_length=1, max_length=2000, description="Comma-separated keywords ('*' matches any)")

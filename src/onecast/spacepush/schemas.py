@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Environment = Literal["production", "development"]
 APP_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
@@ -10,7 +10,7 @@ APP_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 
 class FcmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    serviceAccount: dict[str, Any] | str = Field(
+    serviceAccount: dict[str, Any] | Annotated[str, StringConstraints(max_length=20_000)] = Field(
         description="The service-account JSON from the Firebase / Google Cloud console (object or string)")
     projectId: str | None = Field(default=None, max_length=200, pattern=r"^[a-z0-9-]+$",
                                   description="Default: the service account's project_id")
@@ -26,8 +26,9 @@ class FcmOut(BaseModel):
 
 class ApnsTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    keyId: str = Field(pattern=r"^[A-Z0-9]{10}$", description="The key's id (10 characters)")
-    teamId: str = Field(pattern=r"^[A-Z0-9]{10}$", description="The Apple developer team id (10 characters)")
+    keyId: str = Field(max_length=10, pattern=r"^[A-Z0-9]{10}$", description="The key's id (10 characters)")
+    teamId: str = Field(max_length=10, pattern=r"^[A-Z0-9]{10}$",
+                        description="The Apple developer team id (10 characters)")
     privateKey: str = Field(max_length=10_000, description="The .p8 file's content (PEM)")
 
 
@@ -48,7 +49,7 @@ class ApnsKeyOut(BaseModel):
 class ApnsCertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     environment: Environment
-    bundleId: str | None = Field(default=None, pattern=APP_ID,
+    bundleId: str | None = Field(default=None, max_length=255, pattern=APP_ID,
                                  description="Default: the certificate subject's UID (Apple puts the bundle id there)")
     certificate: str | None = Field(default=None, max_length=100_000,
                                     description="PEM certificate (chain), with its private key in it or in privateKey")

@@ -2,11 +2,11 @@
 OAS-tpl) plus per-channel bodies and WhatsApp/HSM fields (seed 003 `HSMTemplateDoc`)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIdStr
 from onecast.messages.schemas import MessagePart
 
 TEMPLATE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
@@ -21,13 +21,13 @@ class ChannelBody(BaseModel):
     body: str | None = Field(default=None, max_length=100_000)
     title: str | None = Field(default=None, max_length=1000)
     htmlBody: str | None = Field(default=None, max_length=1_000_000)
-    params: list[str] | None = Field(default=None, max_length=20,
-                                     description="WhatsApp template parameters in order ({{1}}, {{2}}, ...)")
+    params: list[Annotated[str, StringConstraints(max_length=1000)]] | None = Field(
+        default=None, max_length=20, description="WhatsApp template parameters in order ({{1}}, {{2}}, ...)")
 
 
 class Approval(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channelId: str = Field(pattern=CHANNEL_ID_PATTERN, description="The channel id (as in `rules`) or type")
+    channelId: ChannelIdStr = Field(description="The channel id (as in `rules`) or type")
     status: ApprovalStatus
     templateId: str | None = Field(default=None, max_length=255, description="The provider's id of the template")
     reason: str | None = Field(default=None, max_length=1000)
@@ -66,7 +66,7 @@ class _TemplateBody(BaseModel):
 
 
 class TemplateIn(_TemplateBody):
-    id: str | None = Field(default=None, pattern=TEMPLATE_ID_PATTERN,
+    id: str | None = Field(default=None, max_length=100, pattern=TEMPLATE_ID_PATTERN,
                            description="Letters, digits, '-' and '_'; without it the name stripped of "
                                        "other characters is the id")
 

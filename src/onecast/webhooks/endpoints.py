@@ -123,7 +123,7 @@ async def delete_webhook(request: Request, principal: SpaceAuth, webhookId: Webh
                         "The next page's cursor is in the `X-Next-Cursor` header and a `Link: rel=next` header.")
 async def list_deliveries(
     request: Request, response: Response, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
-    status: Annotated[str | None, Query(pattern="^(pending|delivered|dead)$")] = None,
+    status: Annotated[str | None, Query(max_length=9, pattern="^(pending|delivered|dead)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[dict]:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from onecast.channels.schemas import CHANNEL_ID_PATTERN
+from onecast.channels.schemas import ChannelIdStr
+
+FailRule = Annotated[str, StringConstraints(max_length=20)]
 
 
 class SandboxSettingsIn(BaseModel):
@@ -13,10 +15,10 @@ class SandboxSettingsIn(BaseModel):
         default="delivered", description="The receipt the simulated recipient sends after each send")
     autoReply: str | None = Field(default=None, max_length=2000,
                                   description="When set, every recipient answers with this text")
-    failChannels: dict[str, str] = Field(default_factory=dict,
-                                         description="channel id -> permanent | transient | transient:N")
-    failAddresses: dict[str, str] = Field(default_factory=dict,
-                                          description="address -> permanent | transient | transient:N")
+    failChannels: dict[str, FailRule] = Field(default_factory=dict,
+                                              description="channel id -> permanent | transient | transient:N")
+    failAddresses: dict[str, FailRule] = Field(default_factory=dict,
+                                               description="address -> permanent | transient | transient:N")
 
     latencyMs: int = Field(default=0, ge=0, le=10_000, description="Simulated provider latency per send")
 
@@ -48,7 +50,7 @@ class SandboxReceiptIn(BaseModel):
 
 class SandboxInboundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    channel: str = Field(pattern=CHANNEL_ID_PATTERN, description="e.g. sms")
+    channel: ChannelIdStr = Field(description="e.g. sms")
     from_: str = Field(alias="from", min_length=1, max_length=320, description="The simulated sender's address")
     body: str = Field(min_length=1, max_length=100_000)
     title: str | None = Field(default=None, max_length=1000)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 MAX_TAGS = 10
 
@@ -36,7 +36,7 @@ class TemplateParameter(BaseModel):
 
 class Template(BaseModel):
     model_config = ConfigDict(extra="allow")
-    projectId: str = Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")
+    projectId: str = Field(max_length=100, pattern=r"^[A-Za-z0-9_-]{1,100}$")
     version: str | None = Field(default=None, max_length=100)
     locale: str | None = Field(default=None, max_length=35)
     parameters: list[TemplateParameter] | None = Field(default=None, max_length=200)
@@ -51,7 +51,8 @@ class BirdMessageIn(BaseModel):
     body: dict[str, Any] | None = None
     template: Template | None = None
     reference: str | None = Field(default=None, max_length=255)
-    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=MAX_TAGS)
     scheduledFor: datetime | None = None
 
     @field_validator("tags")
@@ -59,9 +60,6 @@ class BirdMessageIn(BaseModel):
     def _lower(cls, tags: list[str] | None) -> list[str] | None:
         if tags is None:
             return None
-        for tag in tags:
-            if not 1 <= len(tag) <= 100:
-                raise ValueError("a tag has 1 to 100 characters")
         return list(dict.fromkeys(t.lower() for t in tags))
 
     @model_validator(mode="after")

@@ -2,12 +2,15 @@
 cannot all be present (location, contacts...) are optional here; `type` says which one is read."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 MessageType = Literal["audio", "document", "image", "location", "system", "text", "video", "voice", "contacts",
                       "template", "optin", "optout"]
+
+
+Coordinate = float | Annotated[str, StringConstraints(max_length=40)]
 
 
 class Loose(BaseModel):
@@ -32,8 +35,8 @@ class OutBoundMsgMedia(Loose):
 
 
 class CommonMsgLocation(Loose):
-    latitude: float | str
-    longitude: float | str
+    latitude: Coordinate
+    longitude: Coordinate
     name: str | None = Field(default=None, max_length=1000)
     address: str | None = Field(default=None, max_length=1000)
     url: str | None = Field(default=None, max_length=2048)
@@ -44,7 +47,7 @@ class CommonTemplateMeta(Loose):
     id: str | None = Field(default=None, max_length=100)
     lang: str | None = Field(default=None, max_length=20)
     data: dict[str, Any] | None = None
-    linked: str | None = None
+    linked: str | None = Field(default=None, max_length=255)
 
 
 class TmplElement(Loose):
@@ -102,7 +105,8 @@ class DigitalObjectDto(Loose):
 
 class DigitalEventDto(Loose):
     eventName: str = Field(min_length=1, max_length=100)
-    id: str | int = Field(description="The customer (profile) id the event is about")
+    id: Annotated[str, StringConstraints(max_length=255)] | int = Field(
+        description="The customer (profile) id the event is about")
     links: list[Link] = Field(default_factory=list, max_length=50)
 
 
@@ -114,5 +118,5 @@ class SessionQueueAssignment(SessionStatusClose):
     queue: str = Field(min_length=1, max_length=255)
     agent: str | None = Field(default=None, max_length=255)
     team: str | None = Field(default=None, max_length=255)
-    skills: list[str] | None = Field(default=None, max_length=50)
+    skills: list[Annotated[str, StringConstraints(max_length=255)]] | None = Field(default=None, max_length=50)
     params: dict[str, Any] = Field(default_factory=dict)

@@ -28,7 +28,8 @@ class AudienceUpdate(BaseModel):
 
 
 class AudienceIn(AudienceUpdate):
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,100}$", description="Default: generated")
+    id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+                           description="Default: generated")
 
 
 class AudienceOut(AudienceIn):

@@ -1,18 +1,18 @@
 """POST /profiles/export: the profiles matching a query, as a file download."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 from onecast.profiles.exports import service
-from onecast.profiles.query import check_field, parse_query_string
+from onecast.profiles.query import MAX_FIELD_LENGTH, check_field, parse_query_string
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
                    responses=problem_responses(400, 401, 404))
@@ -24,8 +24,8 @@ class ExportIn(BaseModel):
     query: str = Field(default="", max_length=20_000,
                        description="Conditions as GET /profiles takes them, e.g. `country=UK&age=>30`; empty: all")
     format: Literal["json", "ndjson", "csv"] = "json"
-    fields: list[str] | None = Field(default=None, max_length=500,
-                                     description="Fields to include (plus id); default all. CSV columns follow it")
+    fields: list[Annotated[str, StringConstraints(max_length=MAX_FIELD_LENGTH)]] | None = Field(
+        default=None, max_length=500, description="Fields to include (plus id); default all. CSV columns follow it")
     includeDeleted: bool = False
 
 
