@@ -267,9 +267,10 @@ async def test_ids_with_unusual_characters_round_trip(space):
         assert r.status_code == 200 and r.json()["id"] == pid
 
 
-async def test_path_id_with_nul_is_404_not_500(space):
-    problem(await space.get("/profiles/a%00b"), 404)
-    problem(await space.delete("/profiles/a%00b"), 404)
+async def test_path_id_with_nul_is_400_not_500(space):
+    for method in ("GET", "DELETE"):
+        body = problem(await space.request(method, "/profiles/a%00b"), 400)
+        assert body["errors"][0]["field"] == "path.id"
 
 
 # --- authentication and tenant isolation ----------------------------------------------------
