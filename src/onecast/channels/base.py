@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from onecast.kit.text import clean
+
 
 @dataclass(frozen=True)
 class OutboundMessage:
@@ -56,6 +58,12 @@ class SendResult:
     # record of what it sent), so a send costs no transaction of its own; it gets the session and
     # returns the provider message id.
     record: Callable[[Any], Awaitable[str]] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Ids and error text come from the provider's answer and are stored: they keep kit.text's
+        # rule (a NUL in a vendor's message id failed every attempt to record the send on PostgreSQL).
+        for name in ("provider_message_id", "error", "details"):
+            object.__setattr__(self, name, clean(getattr(self, name)))
 
     @classmethod
     def transient(cls, code: str, error: str, **details: Any) -> "SendResult":

@@ -66,6 +66,17 @@ async def test_answer_may_report_delivery_and_its_own_id(space, receiver, delive
     assert got["statusHistory"][1]["details"]["providerMessageId"] == "ext-77"
 
 
+async def test_an_answer_with_a_nul_in_the_id_is_recorded_without_it(space, receiver, deliver):
+    """The endpoint's JSON can carry "\\u0000": recording the send must not fail on PostgreSQL
+    (every attempt did, so the job never ended)."""
+    receiver.answer = {"id": "ext\u0000-9", "status": "delivered"}
+    await crm(space, receiver.url)
+    mid = await send(space, to={"crmId": "C-9"}, rules=["crm"], body="x")
+    await deliver(space, timeout=10)
+    got = await message(space, mid)
+    assert got["status"] == "delivered" and got["statusHistory"][1]["details"]["providerMessageId"] == "ext-9"
+
+
 async def test_server_errors_are_retried_and_rejections_fall_back(space, receiver, deliver):
     await crm(space, receiver.url)
     receiver.fail_next(503, {"error": "busy"})
