@@ -277,6 +277,14 @@ async def test_each_surface_answers_in_its_own_shape_and_stores_nothing(app, spa
     assert await row_counts(app) == before
 
 
+async def test_many_bad_strings_make_a_bounded_answer(app, space):
+    """50,000 NULs in one body are named up to a limit, in document order, not in a 10 MB answer."""
+    body = {"to": {"phoneNumber": "+447700900123"}, "rules": ["sms"], "body": "x", "metadata": {"k": [NUL] * 50_000}}
+    r = await space.post("/messages", content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and len(r.content) < 50_000, len(r.content)
+    assert [e["field"] for e in r.json()["errors"]][:2] == ["body.metadata.k.0", "body.metadata.k.1"]
+
+
 async def test_form_fields_and_file_names_are_checked_too(app, space):
     before = await row_counts(app)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

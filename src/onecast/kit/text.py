@@ -15,6 +15,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 Loc = tuple[str | int, ...]
+MAX_ERRORS = 100  # named in one answer: a body of many bad strings must not become a huge answer
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -34,25 +35,27 @@ def _error(loc: Loc, message: str) -> dict[str, Any]:
 
 
 def text_errors(data: Any, loc: Loc = ()) -> list[dict[str, Any]]:
-    """Every string (object keys too) of a parsed JSON document that breaks the rule."""
-    errors = []
+    """The strings (object keys too) of a parsed JSON document that break the rule, up to MAX_ERRORS."""
+    errors: list[dict[str, Any]] = []
     stack: list[tuple[Any, Loc]] = [(data, loc)]  # iterative: deep documents must not hit the recursion limit
-    while stack:
+    while stack and len(errors) < MAX_ERRORS:
         value, where = stack.pop()
         if isinstance(value, str):
             problem = text_problem(value)
             if problem:
                 errors.append(_error(where, problem))
         elif isinstance(value, dict):
+            children = []
             for key, child in value.items():
                 problem = text_problem(key)
                 if problem:  # the key itself is not echoed: it may not even encode
                     errors.append(_error(where, f"object keys {problem}"))
                 else:
-                    stack.append((child, (*where, key)))
+                    children.append((child, (*where, key)))
+            stack.extend(reversed(children))  # popped in document order
         elif isinstance(value, list):
-            stack.extend((child, (*where, i)) for i, child in enumerate(value))
-    return sorted(errors, key=lambda e: [str(p) for p in e["loc"]])
+            stack.extend((value[i], (*where, i)) for i in range(len(value) - 1, -1, -1))
+    return errors[:MAX_ERRORS]
 
 
 def might_break_rule(raw: bytes) -> bool:
@@ -70,7 +73,7 @@ class UnstorableText(HTTPException):
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__(400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5]))
-        self._errors = errors
+        self._errors = errors[:MAX_ERRORS]
 
     def errors(self) -> list[dict[str, Any]]:
         return self._errors
