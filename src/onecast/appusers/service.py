@@ -12,6 +12,7 @@ from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import not_found, unauthorized
 from onecast.kit.events import record_event
+from onecast.kit.idempotency import principal_scope
 from onecast.kit.ids import new_id
 from onecast.profiles import service as profiles
 
@@ -129,6 +130,11 @@ async def get_session(session: AsyncSession, space_id: str, session_id: str, *, 
     if app_session is None:
         raise not_found("Session")
     return app_session
+
+
+def session_scope(account_id: str, space_id: str, session_id: str) -> str:
+    """Whose Idempotency-Keys the requests made with a session token use."""
+    return principal_scope(account_id, space_id, f"session:{session_id}")
 
 
 async def end_session(session: AsyncSession, space_id: str, session_id: str) -> None:
