@@ -11,7 +11,7 @@ from onecast.kit.auth import KeyCache
 from onecast.kit.ratelimit import BucketMap
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
-from onecast.kit.idempotency import IdempotencyMiddleware
+from onecast.kit.idempotency import install_idempotency
 from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
 from onecast.kit.plugins import load
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     )
     install_error_handlers(app)
     install_openapi(app, settings.batch_max_items)
-    app.add_middleware(IdempotencyMiddleware)
+    install_idempotency(app)  # innermost: it sees the body the size limit let through
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.body_max_bytes,
                        limits={r"/messages/batch$": settings.batch_max_bytes,
                                r"/profiles/import/[^/]+/upload$": settings.import_max_bytes,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from onecast.kit import idempotency
 from onecast.kit.clock import utcnow
-from onecast.kit.idempotency import IdempotencyMiddleware
 from onecast.kit.models import IdempotencyRecord
 from onecast.messages.models import Message
 
@@ -34,7 +34,7 @@ async def test_a_request_committed_before_the_crash_is_not_applied_again(app, sp
         return None
 
     with monkeypatch.context() as patch:
-        patch.setattr(IdempotencyMiddleware, "_finish", died)
+        patch.setattr(idempotency, "_store_answer", died)
         first = await space.post("/messages", json=BODY, headers={"Idempotency-Key": "crash-after-commit"})
     assert first.status_code == 201
     assert await _age_keys(app, "crash-after-commit") == "applied"
@@ -44,10 +44,8 @@ async def test_a_request_committed_before_the_crash_is_not_applied_again(app, sp
 
 
 async def test_a_request_that_died_before_committing_is_applied_by_the_retry(app, space):
-    from onecast.kit.idempotency import IdempotencyMiddleware as Middleware
-
-    claimed = await Middleware(None)._claim(app.state.db, _scope_of(space), "crash-before-commit",
-                                            _fingerprint(space, BODY))
+    claimed = await idempotency._claim_record(app.state.db, await _scope_of(app, space), "crash-before-commit",
+                                              _fingerprint(space, BODY))
     assert claimed is None  # a pending record, as a request that died before its commit leaves it
     assert await _age_keys(app, "crash-before-commit") == "pending"
     headers = {"Idempotency-Key": "crash-before-commit", "Content-Type": "application/json"}
@@ -58,10 +56,15 @@ async def test_a_request_that_died_before_committing_is_applied_by_the_retry(app
     assert await _messages(app, space.space_id) == 1
 
 
-def _scope_of(space) -> str:
-    import hashlib
+async def _scope_of(app, space) -> str:
+    from onecast.kit.ids import hash_secret
+    from onecast.spaces.models import ApiKey, ApiSpace
 
-    return hashlib.sha256(f"Bearer {space.key}".encode()).hexdigest()
+    async with app.state.db.read() as session:
+        key_id, account_id = (await session.execute(
+            select(ApiKey.id, ApiSpace.account_id).join(ApiSpace, ApiSpace.id == ApiKey.space_id)
+            .where(ApiKey.key_hash == hash_secret(space.key)))).one()
+    return idempotency.key_scope(account_id, space.space_id, key_id)
 
 
 def _fingerprint(space, body: dict) -> str:

@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import select
 
 from onecast.appusers import service, tokens
 from onecast.kit.auth import bearer, lookup_key
 from onecast.kit.errors import not_found, unauthorized
+from onecast.kit.idempotency import claim, key_scope
 from onecast.kit.state import get_db
+from onecast.spaces.models import ApiSpace
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class Caller:
     profile_id: str | None = None  # None: the space's server, holding an API key
     session_id: str | None = None
     key_id: str | None = None
+    account_id: str = ""
 
     @property
     def is_server(self) -> bool:
@@ -28,6 +32,12 @@ class Caller:
     @property
     def actor(self) -> str:
         return f"access:{self.key_id}" if self.is_server else f"session:{self.profile_id}"
+
+    @property
+    def idempotency_scope(self) -> str:
+        if self.is_server:
+            return key_scope(self.account_id, self.space_id, self.key_id or "")
+        return service.session_scope(self.account_id, self.space_id, self.session_id or "")
 
 
 async def caller_from_token(request: Request, token: str, space_id: str) -> Caller:
@@ -41,7 +51,7 @@ async def caller_from_token(request: Request, token: str, space_id: str) -> Call
             raise unauthorized("Invalid or revoked API key")
         if principal.space_id != space_id:
             raise not_found("API space")
-        return Caller(space_id=space_id, key_id=principal.key_id)
+        return Caller(space_id=space_id, key_id=principal.key_id, account_id=principal.account_id)
     token_space = claims.get("spc")
     if not isinstance(token_space, str):
         raise unauthorized("Not a session token")
@@ -52,10 +62,13 @@ async def caller_from_token(request: Request, token: str, space_id: str) -> Call
         verified = tokens.verify_session_token(config, token)
         if token_space != space_id:
             raise not_found("API space")
-        app_session = await session.get(service.AppSession, verified["sid"])
+        app_session, account_id = (await session.execute(
+            select(service.AppSession, ApiSpace.account_id).join(ApiSpace, ApiSpace.id == service.AppSession.space_id)
+            .where(service.AppSession.id == verified["sid"]))).first() or (None, "")
     if app_session is None or not service.is_live(app_session):
         raise unauthorized("The session has ended or expired")
-    return Caller(space_id=space_id, profile_id=app_session.profile_id, session_id=app_session.id)
+    return Caller(space_id=space_id, profile_id=app_session.profile_id, session_id=app_session.id,
+                  account_id=account_id)
 
 
 async def space_caller(
@@ -63,7 +76,9 @@ async def space_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],  # noqa: N803
 ) -> Caller:
-    return await caller_from_token(request, credentials.credentials if credentials else "", apiSpaceId)
+    caller = await caller_from_token(request, credentials.credentials if credentials else "", apiSpaceId)
+    await claim(request, caller.idempotency_scope)
+    return caller
 
 
 CallerAuth = Annotated[Caller, Depends(space_caller)]

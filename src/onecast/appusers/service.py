@@ -12,8 +12,10 @@ from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import not_found, unauthorized
 from onecast.kit.events import record_event
+from onecast.kit.idempotency import forget, principal_scope
 from onecast.kit.ids import new_id
 from onecast.profiles import service as profiles
+from onecast.spaces.models import ApiSpace
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 SESSION_LIFETIME = timedelta(days=1)
@@ -131,9 +133,17 @@ async def get_session(session: AsyncSession, space_id: str, session_id: str, *, 
     return app_session
 
 
+def session_scope(account_id: str, space_id: str, session_id: str) -> str:
+    """Whose Idempotency-Keys the requests made with a session token use."""
+    return principal_scope(account_id, space_id, f"session:{session_id}")
+
+
 async def end_session(session: AsyncSession, space_id: str, session_id: str) -> None:
     app_session = await get_session(session, space_id, session_id, lock=True)
     if app_session.is_active:
         app_session.is_active = False
         app_session.ended_on = utcnow()
         record_event(session, space_id, "session.end", app_session.id, session_view(app_session))
+    space = await session.get(ApiSpace, space_id)
+    if space is not None:
+        await forget(session, session_scope(space.account_id, space_id, session_id))

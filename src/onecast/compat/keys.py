@@ -7,6 +7,7 @@ from fastapi import Request
 
 from onecast.kit.auth import Principal, enforce_key_rate, lookup_key
 from onecast.kit.errors import Problem
+from onecast.kit.idempotency import claim
 
 
 def unauthorized(detail: str, scheme: str) -> Problem:
@@ -14,7 +15,8 @@ def unauthorized(detail: str, scheme: str) -> Problem:
 
 
 async def principal_for_key(request: Request, raw_key: str | None, scheme: str, how: str) -> Principal:
-    """401 (with `how` to authenticate) when the key is missing or unknown; 429 over the key's rate."""
+    """401 (with `how` to authenticate) when the key is missing or unknown; 429 over the key's rate.
+    Claims the request's Idempotency-Key for the key."""
     if not raw_key:
         raise unauthorized(f"Missing API key: {how}", scheme)
     principal = await lookup_key(request, raw_key)
@@ -24,4 +26,5 @@ async def principal_for_key(request: Request, raw_key: str | None, scheme: str, 
     request.state.principal = principal
     request.state.api_key = raw_key
     request.state.key_rate_checked = True  # a request re-dispatched inside the app is not counted twice
+    await claim(request, principal.idempotency_scope)
     return principal

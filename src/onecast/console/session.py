@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from onecast.config import Settings
 from onecast.kit.auth import Principal
+from onecast.kit.idempotency import claim, key_scope, principal_scope
 from onecast.kit.state import get_db, get_settings
 
 COOKIE = "onecast_console"
@@ -32,6 +33,12 @@ class Viewer:
 
     def can_see(self, space_id: str) -> bool:
         return self.key_space_id is None or self.key_space_id == space_id
+
+    @property
+    def idempotency_scope(self) -> str:
+        if self.key_id:
+            return key_scope(self.key_account_id or "", self.key_space_id or "", self.key_id)
+        return principal_scope("*", "*", f"user:{self.user_id}")  # a console user sees every space
 
     def principal(self, space_id: str, account_id: str) -> Principal:
         """Whom services record as the actor of a console change."""
@@ -140,4 +147,5 @@ async def writer(request: Request) -> Viewer:
     """A logged-in viewer whose POST carries the session's CSRF token."""
     viewer = await current_viewer(request)
     await check_csrf(request)
+    await claim(request, viewer.idempotency_scope)
     return viewer

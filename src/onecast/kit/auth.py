@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from onecast.kit.errors import Problem, not_found, unauthorized
+from onecast.kit.idempotency import claim, key_scope
 from onecast.kit.ids import hash_secret
 from onecast.kit.state import get_db
 
@@ -30,6 +31,10 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"access:{self.key_id}"
+
+    @property
+    def idempotency_scope(self) -> str:
+        return key_scope(self.account_id, self.space_id, self.key_id)
 
 
 class KeyCache:
@@ -91,6 +96,7 @@ async def authenticated(
     if not getattr(request.state, "key_rate_checked", False):  # compat/cpaas already counted this request
         enforce_key_rate(request, principal)
     request.state.principal = principal
+    await claim(request, principal.idempotency_scope)
     return principal
 
 

@@ -22,6 +22,7 @@ from onecast.kit.clock import as_utc
 
 if TYPE_CHECKING:
     from onecast.config import Settings
+    from onecast.kit.idempotency import PendingKey
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 
@@ -129,18 +130,19 @@ class Database:
             await self.read_engine.dispose()
 
 
-# (scope, key) of the Idempotency-Key whose request is running in this context (set by the
-# idempotency middleware): each write transaction marks that key "applied" in the same commit,
-# so a retry after a crash between the commit and the stored answer never applies it twice.
-idempotency_claim: ContextVar[tuple[str, str] | None] = ContextVar("idempotency_claim", default=None)
+# The Idempotency-Key of the request running in this context (set by the idempotency middleware,
+# claimed once the caller authenticated): each write transaction marks a claimed key "applied" in
+# the same commit, so a retry after a crash between the commit and the stored answer never
+# applies it twice.
+idempotency_claim: ContextVar["PendingKey | None"] = ContextVar("idempotency_claim", default=None)
 
 
 async def _mark_request_applied(session: AsyncSession) -> None:
     claim = idempotency_claim.get()
-    if claim is not None:
+    if claim is not None and claim.scope is not None:
         await session.execute(text("UPDATE idempotency_keys SET state = 'applied' "
                                    "WHERE scope = :scope AND key = :key AND state = 'pending'"),
-                              {"scope": claim[0], "key": claim[1]})
+                              {"scope": claim.scope, "key": claim.key})
 
 
 def settings_of(session: AsyncSession) -> "Settings":

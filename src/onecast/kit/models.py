@@ -12,7 +12,8 @@ from onecast.kit.db import Base, JSONDoc, UTCDateTime
 
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
-    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Whose key: the authenticated principal, `account:space:credential` (kit.idempotency).
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(10), default="pending")

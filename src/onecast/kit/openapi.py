@@ -12,8 +12,8 @@ from onecast.kit.errors import problem_responses
 
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "description": "Repeat a POST safely: the same key and body replay the first answer; "
-                   "the same key with another body is 409.",
+    "description": "Repeat a write safely: the same key and body, sent with the same credentials, replay the "
+                   "first answer for 24 hours; the same key with another body is 409.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 
@@ -33,7 +33,8 @@ def install_openapi(app: FastAPI, batch_max_items: int) -> None:
                     del responses["422"]
                 if method in ("post", "put", "patch"):
                     responses.setdefault("413", too_large)
-                if method in ("post", "put", "patch", "delete"):
+                # A public operation (`security: []`) has no principal to keep keys for.
+                if method in ("post", "put", "patch", "delete") and operation.get("security") != []:
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
                     responses.setdefault("409", conflict)
         batch = schema["paths"].get("/apispaces/{apiSpaceId}/messages/batch", {}).get("post")

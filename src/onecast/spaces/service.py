@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import not_found
+from onecast.kit.idempotency import forget, forget_space, key_scope
 from onecast.kit.ids import hash_secret, new_api_key, new_id
 from onecast.spaces.models import Account, ApiKey, ApiSpace
 
@@ -75,6 +76,7 @@ async def delete_space(session: AsyncSession, account_id: str, space_id: str) ->
     space = await get_space(session, account_id, space_id, lock=True)
     space.deleted_on = utcnow()
     space.revision += 1
+    await forget_space(session, account_id, space_id)
 
 
 async def list_keys(session: AsyncSession, space_id: str) -> list[ApiKey]:
@@ -89,6 +91,11 @@ async def revoke_key(session: AsyncSession, space_id: str, key_id: str) -> None:
         raise not_found("API key")
     if key.revoked_on is None:
         key.revoked_on = utcnow()
+    # Its stored Idempotency-Key answers go too, so not even a process whose key cache still
+    # trusts the key for a moment replays one.
+    space = await session.get(ApiSpace, space_id)
+    if space is not None:
+        await forget(session, key_scope(space.account_id, space_id, key_id))
 
 
 async def first_space(session: AsyncSession) -> ApiSpace | None:
