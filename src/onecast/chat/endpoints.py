@@ -1,5 +1,6 @@
 """Agent chat over HTTP (One API §8): chats, their messages, presence and team config.
-Callers: the server (API key; agents act through it, naming themselves) or agents with a session."""
+Callers: the server (API key; agents act through it, naming themselves), agents with a session, and
+app users for their own chats (chat.access says who may do what)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -229,7 +230,7 @@ async def get_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> di
 async def put_team(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamIn) -> dict:  # noqa: N803
     async with get_db(request).transaction() as session:
         team = await teams.put_team(session, principal.space_id, teamId, body.name,
-                                    [m.model_dump() for m in body.members])
+                                    [m.model_dump() for m in body.members], body.isPublic)
         return teams.team_view(team)
 
 
