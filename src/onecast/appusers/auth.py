@@ -52,9 +52,9 @@ async def caller_from_token(request: Request, token: str, space_id: str) -> Call
         verified = tokens.verify_session_token(config, token)
         if token_space != space_id:
             raise not_found("API space")
-        app_session = await session.get(service.AppSession, verified["sid"])
-    if app_session is None or not service.is_live(app_session):
-        raise unauthorized("The session has ended or expired")
+        app_session = await service.live_session(session, verified["sid"])
+    if app_session is None:
+        raise unauthorized("The session has ended or expired, or its API space was deleted")
     return Caller(space_id=space_id, profile_id=app_session.profile_id, session_id=app_session.id)
 
 
