@@ -2,6 +2,7 @@
 PostgreSQL they cross from one server process to another; a socket closes when its session ends
 (a logout, its space deleted, the API key it was minted for revoked) or expires."""
 import asyncio
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
@@ -152,59 +153,58 @@ async def _key_agent(app, space: SpaceClient) -> tuple[str, str]:
         return key_id, await appusers.agent_session_token(session, space.space_id, f"key:{key_id}", "console", key_id)
 
 
+@asynccontextmanager
+async def _sockets(base: str, space: SpaceClient, *tokens: str):
+    """The open sockets of these tokens; closed afterwards, with the space's client."""
+    socks = []
+    try:
+        for token in tokens:
+            socks.append(await EventSocket.open(base, space.space_id, token))
+        yield socks
+    finally:
+        for sock in socks:
+            await sock.close()
+        await space.client.aclose()
+
+
+async def _refused(base: str, space_id: str, token: str) -> None:
+    with pytest.raises(websockets.InvalidStatus):
+        await websockets.connect(f"{base.replace('http://', 'ws://')}/apispaces/{space_id}/socket?token={token}")
+
+
 async def test_a_logout_and_a_deleted_space_close_their_sockets_at_once(app, live):
     space = await _space_on(app, live)
-    ws = live.replace("http://", "ws://")
     alice = await start_session(space.client, space.space_id, "alice")
     visitor = await start_session(space.client, space.space_id, anonymous_id="v1")
-    alice_sock = await EventSocket.open(live, space.space_id, alice.token)
-    visitor_sock = await EventSocket.open(live, space.space_id, visitor.token)
-    try:
+    async with _sockets(live, space, alice.token, visitor.token) as (alice_sock, visitor_sock):
         assert (await alice.request("DELETE", f"/sessions/{alice.session_id}")).status_code == 204
         assert await _close_code(alice_sock) == 4401
         assert await _still_open(visitor_sock)  # the space's other sessions go on
         assert (await space.delete("")).status_code == 204
         assert await _close_code(visitor_sock) == 4401
-        with pytest.raises(websockets.InvalidStatus):
-            await websockets.connect(f"{ws}/apispaces/{space.space_id}/socket?token={visitor.token}")
-    finally:
-        for sock in (alice_sock, visitor_sock):
-            await sock.close()
-        await space.client.aclose()
+        await _refused(live, space.space_id, visitor.token)
 
 
 async def test_a_revoked_key_closes_the_sockets_of_sessions_minted_for_it(app, live):
     space = await _space_on(app, live)
-    ws = live.replace("http://", "ws://")
     visitor = await start_session(space.client, space.space_id, anonymous_id="v2")
     key_id, agent_token = await _key_agent(app, space)
-    agent_sock = await EventSocket.open(live, space.space_id, agent_token)
-    visitor_sock = await EventSocket.open(live, space.space_id, visitor.token)
-    try:
+    async with _sockets(live, space, agent_token, visitor.token) as (agent_sock, visitor_sock):
         assert (await space.delete(f"/keys/{key_id}")).status_code == 204
         assert await _close_code(agent_sock) == 4401
         assert await _still_open(visitor_sock)
-        with pytest.raises(websockets.InvalidStatus):
-            await websockets.connect(f"{ws}/apispaces/{space.space_id}/socket?token={agent_token}")
-    finally:
-        for sock in (agent_sock, visitor_sock):
-            await sock.close()
-        await space.client.aclose()
+        await _refused(live, space.space_id, agent_token)
 
 
 async def test_an_expired_session_closes_its_socket_at_the_next_check(app, database_url):
     with running_api(database_url, ONECAST_SOCKET_RECHECK_SECONDS="0.5") as base:
         space = await _space_on(app, base)
         user = await start_session(space.client, space.space_id, "erin")
-        sock = await EventSocket.open(base, space.space_id, user.token)
-        try:
+        async with _sockets(base, space, user.token) as (sock,):
             async with app.state.db.transaction() as session:
                 await session.execute(update(AppSession).where(AppSession.id == user.session_id)
                                       .values(expires_on=utcnow() - timedelta(seconds=1)))
             assert await _close_code(sock) == 4401
-        finally:
-            await sock.close()
-            await space.client.aclose()
 
 
 async def test_deleting_a_space_closes_its_sockets_on_every_server_process(app, database_url):
@@ -214,10 +214,6 @@ async def test_deleting_a_space_closes_its_sockets_on_every_server_process(app, 
         space_b = await _space_on(app, server_b)
         async with httpx.AsyncClient(base_url=server_a, timeout=30) as client_a:
             user = await start_session(client_a, space_b.space_id, anonymous_id="far")
-            sock = await EventSocket.open(server_a, space_b.space_id, user.token)
-            try:
+            async with _sockets(server_a, space_b, user.token) as (sock,):
                 assert (await space_b.delete("")).status_code == 204  # on server B
                 assert await _close_code(sock) == 4401  # on server A
-            finally:
-                await sock.close()
-        await space_b.client.aclose()
