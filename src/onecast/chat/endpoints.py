@@ -20,7 +20,7 @@ from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.state import get_db
 
-router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Chat"], responses=problem_responses(400, 401, 404))
+router = APIRouter(prefix="/apispaces/{apiSpaceId}", tags=["Chat"], responses=problem_responses(400, 401, 403, 404))
 ChatId = Annotated[str, Path(min_length=1, max_length=255, description="The chat id")]
 TeamId = Annotated[str, Path(min_length=1, max_length=255, description="The team id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
