@@ -105,6 +105,9 @@ class Settings:
     push_ca_file: str = ""
     # outbound (kit.ssrf): networks that customer-given URLs may reach although not public (CIDRs)
     outbound_allowed_networks: str = ""
+    # realtime: how often an open socket checks its session again, closing it when the session
+    # expired or ended unnoticed (an end normally closes it at once, in every server process)
+    socket_recheck_seconds: float = 5.0
 
     @property
     def async_database_url(self) -> str:

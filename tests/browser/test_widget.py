@@ -34,7 +34,7 @@ async def _wait_for_chat(space, timeout: float = 15.0) -> dict:
 async def test_visitor_and_agent_talk_through_the_widget(app, live):
     async with httpx.AsyncClient(base_url=live, timeout=30) as client:
         space = await new_space(app, client, "widget")
-        await space.put("/chat/config/teams/support", json={"name": "Support Team"})
+        await space.put("/chat/config/teams/support", json={"name": "Support Team", "isPublic": True})
         await space.put("/chat/config/teams/support/appMessaging",
                         json={"welcomeMessage": {"text": "Welcome to Support"}})
         async with async_playwright() as playwright:

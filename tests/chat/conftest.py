@@ -3,8 +3,9 @@ import pytest
 
 @pytest.fixture
 async def team(space):
-    """The "Support Team" (id support), which takes app messaging and SMS chats."""
-    r = await space.put("/chat/config/teams/support", json={"name": "Support Team",
+    """The "Support Team" (id support), which takes app messaging and SMS chats; published, so
+    app users (the widget) may open chats with it."""
+    r = await space.put("/chat/config/teams/support", json={"name": "Support Team", "isPublic": True,
                                                            "members": [{"username": "agent-ann"}]})
     assert r.status_code == 200, r.text
     r = await space.put("/chat/config/teams/support/appMessaging",

@@ -34,7 +34,8 @@ async def test_team_config(space, team):
     assert config["teams"][0]["channels"]["appMessagingConfig"]["welcomeMessage"]["text"].startswith("Welcome")
     assert config["teams"][0]["channels"]["sms"] == {"number": "447700900999"}
     assert (await space.get("/chat/config/teams/support")).json() == {
-        "id": "support", "name": "Support Team", "members": [{"username": "agent-ann"}]}
+        "id": "support", "name": "Support Team", "members": [{"username": "agent-ann"}], "isPublic": True}
+    assert config["teams"][0]["isPublic"] is True
     assert (await space.delete("/chat/config/teams/support/sms")).status_code == 204
     assert "sms" not in (await space.get("/chat/config")).json()["teams"][0]["channels"]
     r = await space.put("/chat/config/teams/support/settings", json={"timezone": "Mars/Olympus"})

@@ -62,11 +62,10 @@ async def caller_from_token(request: Request, token: str, space_id: str) -> Call
         verified = tokens.verify_session_token(config, token)
         if token_space != space_id:
             raise not_found("API space")
-        app_session, account_id = (await session.execute(
-            select(service.AppSession, ApiSpace.account_id).join(ApiSpace, ApiSpace.id == service.AppSession.space_id)
-            .where(service.AppSession.id == verified["sid"]))).first() or (None, "")
-    if app_session is None or not service.is_live(app_session):
-        raise unauthorized("The session has ended or expired")
+        live = await service.live_session_of_account(session, verified["sid"])
+    if live is None:
+        raise unauthorized("The session has ended or expired, or its API space was deleted")
+    app_session, account_id = live
     return Caller(space_id=space_id, profile_id=app_session.profile_id, session_id=app_session.id,
                   account_id=account_id)
 

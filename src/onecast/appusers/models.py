@@ -51,6 +51,8 @@ class AppSession(Base):
     provider: Mapped[str] = mapped_column(String(50), default="jsonWebToken")
     nonce: Mapped[str | None] = mapped_column(String(100), nullable=True)
     push: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # The API key a console agent's session was minted for: revoking the key ends the session.
+    key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_on: Mapped[datetime] = mapped_column(UTCDateTime)

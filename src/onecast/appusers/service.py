@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers import tokens
@@ -15,6 +15,7 @@ from onecast.kit.events import record_event
 from onecast.kit.idempotency import forget, principal_scope
 from onecast.kit.ids import new_id
 from onecast.profiles import service as profiles
+from onecast.realtime.notify import close_sockets
 from onecast.spaces.models import ApiSpace
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
@@ -81,6 +82,21 @@ def is_live(app_session: AppSession) -> bool:
     return app_session.is_active and app_session.expires_on > utcnow()
 
 
+async def live_session_of_account(session: AsyncSession,
+                                  session_id: str | None) -> tuple[AppSession, str] | None:
+    """The session and its space's account if its token still works: not ended, not expired,
+    its space not deleted."""
+    row = (await session.execute(select(AppSession, ApiSpace.account_id)
+                                 .join(ApiSpace, ApiSpace.id == AppSession.space_id)
+                                 .where(AppSession.id == session_id, ApiSpace.deleted_on.is_(None)))).first()
+    return (row[0], row[1]) if row is not None and is_live(row[0]) else None
+
+
+async def live_session(session: AsyncSession, session_id: str | None) -> AppSession | None:
+    live = await live_session_of_account(session, session_id)
+    return live[0] if live else None
+
+
 async def start_session(session: AsyncSession, space_id: str, authentication_id: str, token: str,
                         device: dict, source_ip: str | None) -> tuple[AppSession, str]:
     challenge = await session.get(AuthChallenge, authentication_id, with_for_update=True)
@@ -103,20 +119,23 @@ async def start_session(session: AsyncSession, space_id: str, authentication_id:
     return app_session, tokens.issue_session_token(config, app_session.id, profile_id, app_session.expires_on)
 
 
-async def agent_session_token(session: AsyncSession, space_id: str, profile_id: str, provider: str) -> str:
+async def agent_session_token(session: AsyncSession, space_id: str, profile_id: str, provider: str,
+                              key_id: str | None = None) -> str:
     """A session token for a profile the platform itself vouches for (a console agent): its live
-    session of that provider is reused, else one is started (write transaction)."""
+    session of that provider is reused, else one is started (write transaction). `key_id`: the
+    API key the agent logged in with; revoking it ends the session."""
     config = await get_config(session, space_id, create=True)
     now = utcnow()
     app_session = (await session.execute(select(AppSession).where(
         AppSession.space_id == space_id, AppSession.profile_id == profile_id, AppSession.provider == provider,
+        AppSession.key_id.is_(None) if key_id is None else AppSession.key_id == key_id,
         AppSession.is_active.is_(True), AppSession.expires_on > now + timedelta(hours=1))
         .order_by(AppSession.expires_on.desc()).limit(1))).scalar_one_or_none()
     if app_session is None:
         await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
         app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, provider=provider,
                                  nonce=secrets.token_urlsafe(12), is_active=True, created_on=now,
-                                 expires_on=now + SESSION_LIFETIME)
+                                 expires_on=now + SESSION_LIFETIME, key_id=key_id)
         session.add(app_session)
         await session.flush()
         record_event(session, space_id, "session.start", app_session.id, session_view(app_session))
@@ -138,12 +157,38 @@ def session_scope(account_id: str, space_id: str, session_id: str) -> str:
     return principal_scope(account_id, space_id, f"session:{session_id}")
 
 
+def _end(session: AsyncSession, app_session: AppSession) -> None:
+    app_session.is_active = False
+    app_session.ended_on = utcnow()
+    record_event(session, app_session.space_id, "session.end", app_session.id, session_view(app_session))
+
+
 async def end_session(session: AsyncSession, space_id: str, session_id: str) -> None:
+    """Its token stops working and its sockets close (in every server process)."""
     app_session = await get_session(session, space_id, session_id, lock=True)
     if app_session.is_active:
-        app_session.is_active = False
-        app_session.ended_on = utcnow()
-        record_event(session, space_id, "session.end", app_session.id, session_view(app_session))
+        _end(session, app_session)
+        close_sockets(session, space_id, [app_session.id])
     space = await session.get(ApiSpace, space_id)
     if space is not None:
         await forget(session, session_scope(space.account_id, space_id, session_id))
+
+
+async def end_key_sessions(session: AsyncSession, space_id: str, key_id: str) -> None:
+    """The sessions minted for an API key (console agents logged in with it), when it is revoked."""
+    rows = (await session.execute(select(AppSession).where(
+        AppSession.space_id == space_id, AppSession.key_id == key_id, AppSession.is_active.is_(True))
+        .with_for_update())).scalars().all()
+    for app_session in rows:
+        _end(session, app_session)
+    if rows:
+        close_sockets(session, space_id, [s.id for s in rows])
+
+
+async def end_space_sessions(session: AsyncSession, space_id: str) -> None:
+    """Every session of a deleted space, in one statement (no session.end events: the space and
+    its webhooks are gone); its sockets close. Tokens check the space too, so a session started
+    while this commits does not work either."""
+    await session.execute(update(AppSession).where(AppSession.space_id == space_id, AppSession.is_active.is_(True))
+                          .values(is_active=False, ended_on=utcnow()))
+    close_sockets(session, space_id, None)

@@ -1,5 +1,6 @@
 """Agent chat over HTTP (One API §8): chats, their messages, presence and team config.
-Callers: the server (API key; agents act through it, naming themselves) or agents with a session."""
+Callers: the server (API key; agents act through it, naming themselves), agents with a session, and
+app users for their own chats (chat.access says who may do what)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -21,7 +22,7 @@ from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Chat"],
-                   responses=problem_responses(400, 401, 404))
+                   responses=problem_responses(400, 401, 403, 404))
 ChatId = Annotated[str, Path(min_length=1, max_length=255, description="The chat id")]
 TeamId = Annotated[str, Path(min_length=1, max_length=255, description="The team id")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
@@ -231,7 +232,7 @@ async def get_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> di
 async def put_team(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamIn) -> dict:  # noqa: N803
     async with get_db(request).transaction() as session:
         team = await teams.put_team(session, principal.space_id, teamId, body.name,
-                                    [m.model_dump() for m in body.members])
+                                    [m.model_dump() for m in body.members], body.isPublic)
         return teams.team_view(team)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onecast.chat import service, teams
+from onecast.appusers.auth import Caller
+from onecast.chat import access, service, teams
 from onecast.chat.models import Chat, ChatTeam
 from onecast.conversations import service as conversations
 from onecast.conversations.models import Conversation, ConversationMessage
@@ -64,9 +65,10 @@ async def _greet(session: AsyncSession, chat: Chat, team: ChatTeam) -> None:
                                     settings["outOfHoursFormTemplateId"])
 
 
-async def on_conversation_message(session: AsyncSession, conversation: Conversation,
+async def on_conversation_message(session: AsyncSession, caller: Caller, conversation: Conversation,
                                   message: ConversationMessage) -> None:
-    """A message posted to a conversation by an app user or the server (not by the chat domain)."""
+    """A message posted to a conversation by an app user or the server (not by the chat domain).
+    An app user's message opens a chat only with a team published for app users."""
     chat = await service.active_chat(session, conversation.space_id, conversation.id)
     if chat is not None:
         team = await session.get(ChatTeam, (chat.space_id, chat.team_id))
@@ -75,7 +77,7 @@ async def on_conversation_message(session: AsyncSession, conversation: Conversat
                                     chat.channel_id, message, from_user=message.from_id == chat.profile_id)
         return
     match = await teams.team_for_conversation(session, conversation.space_id, conversation.id)
-    if match is not None and match[1] == message.from_id:
+    if match is not None and match[1] == message.from_id and access.may_open_with(caller, match[0]):
         await _open_or_continue(session, match[0], conversation.id, match[1], teams.APP_MESSAGING, message,
                                 from_user=True)
 

@@ -37,7 +37,8 @@ class Chat(Base):
 
 class ChatTeam(Base):
     """A team's chat config: members, appMessaging (welcome, replyAs), settings (hours...), and
-    the other channel configs (sms, fbMessenger, email) under `channels`."""
+    the other channel configs (sms, fbMessenger, email) under `channels`. `is_public`: published
+    for app users (the web widget, the SDK): they may open chats with it."""
 
     __tablename__ = "chat_teams"
     space_id: Mapped[str] = mapped_column(ForeignKey("api_spaces.id"), primary_key=True)
@@ -46,6 +47,7 @@ class ChatTeam(Base):
     members: Mapped[list] = mapped_column(JSONDoc, default=list)
     channels: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     settings: Mapped[dict | None] = mapped_column(JSONDoc, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(default=1)
     updated_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -112,18 +112,24 @@ class TeamMember(BaseModel):
 
 class TeamIn(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
-    members: Annotated[list[TeamMember], Field(max_length=1000)] = []
+    members: Annotated[list[TeamMember], Field(max_length=1000, description=(
+        "The team's agents: sessions of these profiles act as agents in its chats"))] = []
+    isPublic: bool | None = Field(None, description=(  # noqa: N815
+        "Published for app users (the web widget, the SDK): they may open chats with the team. "
+        "Omitted: a new team is not published, an existing one keeps its state"))
 
 
 class TeamOut(BaseModel):
     id: str
     name: str
     members: list[TeamMember]
+    isPublic: bool  # noqa: N815
 
 
 class TeamConfigOut(BaseModel):
     teamId: str  # noqa: N815
     name: str
+    isPublic: bool  # noqa: N815
     channels: dict[str, Any]
     settings: dict[str, Any] | None
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, type_coerce
+from sqlalchemy import ColumnElement, exists, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers.auth import Caller
-from onecast.chat import teams
+from onecast.chat import access, teams
 from onecast.chat.models import Chat, ChatTeam
 from onecast.conversations import service as conversations
 from onecast.conversations.models import Conversation, ConversationMessage
@@ -53,15 +53,21 @@ def _touch(chat: Chat, actor: str) -> None:
 
 async def get(session: AsyncSession, caller: Caller, chat_id: str, *, lock: bool = False,
               include_deleted: bool = False) -> Chat:
-    """An app user (an agent with a session) reaches only chats it takes part in."""
+    """A session reaches the chats it takes part in and, as an agent, its teams' chats."""
     stmt = select(Chat).where(Chat.space_id == caller.space_id, Chat.id == chat_id)
     if lock:
         stmt = stmt.with_for_update()
     chat = (await session.execute(stmt)).scalar_one_or_none()
-    if chat is None or (chat.deleted_on is not None and not include_deleted):
+    if chat is None or (chat.deleted_on is not None and not include_deleted) \
+            or not await access.may_read(session, caller, chat):
         raise not_found("Chat")
-    if not caller.is_server and caller.profile_id not in {p["id"] for p in chat.participants or []}:
-        raise not_found("Chat")
+    return chat
+
+
+async def managed(session: AsyncSession, caller: Caller, chat_id: str) -> Chat:
+    """The chat, locked, for a change only the team side makes (see `access.require_agent`)."""
+    chat = await get(session, caller, chat_id, lock=True)
+    await access.require_agent(session, caller, chat)
     return chat
 
 
@@ -117,11 +123,19 @@ async def open_chat(session: AsyncSession, caller: Caller, *, name: str, team: C
 
 
 async def create(session: AsyncSession, caller: Caller, body: dict[str, Any]) -> Chat:
-    team = await teams.get_team(session, caller.space_id, body["teamId"])
+    team = await access.team_to_open(session, caller, body["teamId"])
     participants = [{"id": p["id"], "role": p["role"]} for p in body.get("participants") or []]
-    if not caller.is_server and caller.profile_id not in {p["id"] for p in participants}:
-        participants.append({"id": caller.profile_id, "role": "agent"})
     conversation_id = (body.get("context") or {}).get("conversationId")
+    if access.is_agent_of(caller, team):
+        if caller.profile_id not in {p["id"] for p in participants}:
+            participants.append({"id": caller.profile_id, "role": "agent"})
+        access.agents_chat_conversation(team, participants, conversation_id)
+    elif not caller.is_server:
+        participants, conversation_id = access.own_chat(caller, team, body["channelId"], participants,
+                                                        conversation_id)
+        open_one = await active_chat(session, caller.space_id, conversation_id)
+        if open_one is not None:  # one open chat per user and team: the inbox is not the user's to fill
+            raise Problem(409, "Conflict", f"You have an open chat with this team: {open_one.id!r}")
     return await open_chat(session, caller, name=body["name"], team=team, channel_id=body["channelId"],
                            conversation_id=conversation_id, participants=participants,
                            description=body.get("description"), chat_id=body.get("id"))
@@ -134,9 +148,13 @@ async def listing(session: AsyncSession, caller: Caller, profile_id: str | None,
         stmt = stmt.where(Chat.status != "closed")
     if not include_deleted:
         stmt = stmt.where(Chat.deleted_on.is_(None))
-    who = caller.profile_id or (profile_id if scope == "profile" or profile_id else None)
-    if who is not None:
-        stmt = stmt.where(_has_participant(session.get_bind().dialect.name, who))
+    dialect = session.get_bind().dialect.name
+    if not caller.is_server:
+        mine = _has_participant(dialect, caller.profile_id)
+        team_ids = await access.agent_teams(session, caller)
+        stmt = stmt.where(or_(mine, Chat.team_id.in_(team_ids)) if team_ids else mine)
+    elif profile_id is not None:
+        stmt = stmt.where(_has_participant(dialect, profile_id))
     stmt = stmt.order_by(Chat.created_on, Chat.id).offset(skip).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
@@ -152,7 +170,7 @@ def _has_participant(dialect: str, profile_id: str) -> ColumnElement[bool]:
 
 async def update(session: AsyncSession, caller: Caller, chat_id: str, body: dict[str, Any],
                  if_match: str | None) -> Chat:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     check_if_match(if_match, etag(chat))
     chat.name, chat.description = body["name"], body.get("description")
     _touch(chat, caller.actor)
@@ -161,7 +179,7 @@ async def update(session: AsyncSession, caller: Caller, chat_id: str, body: dict
 
 
 async def delete(session: AsyncSession, caller: Caller, chat_id: str, if_match: str | None) -> None:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     check_if_match(if_match, etag(chat))
     chat.deleted_on = utcnow()
     _touch(chat, caller.actor)
@@ -169,7 +187,7 @@ async def delete(session: AsyncSession, caller: Caller, chat_id: str, if_match: 
 
 
 async def assign(session: AsyncSession, caller: Caller, chat_id: str, team_id: str, agent_id: str | None) -> Chat:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     _require_open(chat)
     team = await teams.get_team(session, caller.space_id, team_id)
     previous = {"teamId": chat.team_id, "agentId": chat.agent_id}
@@ -190,7 +208,7 @@ def _require_open(chat: Chat) -> None:
 
 
 async def close(session: AsyncSession, caller: Caller, chat_id: str, bypass_message: bool) -> Chat:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     _require_open(chat)
     team = await session.get(ChatTeam, (chat.space_id, chat.team_id))
     close_message = ((team.settings or {}) if team else {}).get("closeMessage")
@@ -204,7 +222,7 @@ async def close(session: AsyncSession, caller: Caller, chat_id: str, bypass_mess
 
 
 async def change_channel(session: AsyncSession, caller: Caller, chat_id: str, channel_id: str) -> Chat:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     _require_open(chat)
     chat.channel_id = channel_id
     _touch(chat, caller.actor)
@@ -231,6 +249,7 @@ async def send(session: AsyncSession, caller: Caller, chat: Chat, body: dict[str
                automated: bool = False) -> ConversationMessage:
     """A message from the team side into the chat: to the conversation (the app user's sockets),
     and through the One API when the chat is on another channel (SMS, email...)."""
+    await access.require_agent(session, caller, chat)
     _require_open(chat)
     team = await session.get(ChatTeam, (chat.space_id, chat.team_id))
     agent = caller.profile_id or (body.get("from") or {}).get("profileId") or chat.agent_id
@@ -263,7 +282,7 @@ def chat_message_payload(chat: Chat, message: ConversationMessage, direction: st
 
 
 async def send_form(session: AsyncSession, caller: Caller, chat_id: str, form_template_id: str) -> ConversationMessage:
-    chat = await get(session, caller, chat_id, lock=True)
+    chat = await managed(session, caller, chat_id)
     team = await session.get(ChatTeam, (chat.space_id, chat.team_id))
     data = json.dumps({"formTemplateId": form_template_id})
     message = await post_automated(session, chat, team, data, FORM_TYPE)

@@ -67,14 +67,17 @@ def config_view(team: ChatTeam) -> dict[str, Any]:
     channels = dict(team.channels or {})
     if APP_MESSAGING in channels:
         channels["appMessagingConfig"] = channels.pop(APP_MESSAGING)
-    return {"teamId": team.id, "name": team.name, "channels": channels, "settings": team.settings}
+    return {"teamId": team.id, "name": team.name, "isPublic": team.is_public, "channels": channels,
+            "settings": team.settings}
 
 
 def team_view(team: ChatTeam) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "members": team.members or []}
+    return {"id": team.id, "name": team.name, "members": team.members or [], "isPublic": team.is_public}
 
 
-async def put_team(session: AsyncSession, space_id: str, team_id: str, name: str, members: list[dict]) -> ChatTeam:
+async def put_team(session: AsyncSession, space_id: str, team_id: str, name: str, members: list[dict],
+                   is_public: bool | None = None) -> ChatTeam:
+    """`is_public` None: a new team is unpublished, an existing one keeps its state."""
     team = await session.get(ChatTeam, (space_id, team_id), with_for_update=True)
     clash = (await session.execute(select(ChatTeam.id).where(
         ChatTeam.space_id == space_id, ChatTeam.name == name, ChatTeam.id != team_id))).first()
@@ -82,10 +85,12 @@ async def put_team(session: AsyncSession, space_id: str, team_id: str, name: str
         raise invalid("name", f"the team {clash[0]!r} has this name; chat conversation ids need unique names")
     if team is None:
         team = ChatTeam(space_id=space_id, id=team_id, name=name, members=members, channels={}, settings=None,
-                        revision=1, updated_on=utcnow())
+                        is_public=bool(is_public), revision=1, updated_on=utcnow())
         session.add(team)
     else:
         team.name, team.members = name, members
+        if is_public is not None:
+            team.is_public = is_public
         _touch(team)
     await session.flush()
     return team

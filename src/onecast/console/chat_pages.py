@@ -44,7 +44,8 @@ def _caller(viewer: Viewer, space_id: str) -> Caller:
 
 async def _socket_path(request: Request, viewer: Viewer, space_id: str) -> str:
     async with get_db(request).transaction() as session:
-        token = await appusers.agent_session_token(session, space_id, agent_id(viewer), SESSION_PROVIDER)
+        token = await appusers.agent_session_token(session, space_id, agent_id(viewer), SESSION_PROVIDER,
+                                                   viewer.key_id)
     return f"/apispaces/{space_id}/socket?token={token}"
 
 

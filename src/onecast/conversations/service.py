@@ -12,17 +12,13 @@ from onecast.appusers.auth import Caller
 from onecast.conversations.models import (Conversation, ConversationEvent, ConversationMessage,
                                           ConversationParticipant)
 from onecast.kit.clock import as_utc, iso, utcnow
-from onecast.kit.errors import Problem, not_found
+from onecast.kit.errors import Problem, forbidden, not_found
 from onecast.kit.etag import check_if_match, etag_for
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.realtime.notify import emit, envelope
 
 STATUS_RANK = {"delivered": 1, "read": 2}
-
-
-def _forbidden(detail: str) -> Problem:
-    return Problem(403, "Forbidden", detail)
 
 
 def etag(conversation: Conversation) -> str:
@@ -103,13 +99,13 @@ def require(conversation: Conversation, caller: Caller, role: str | None, privil
     if caller.is_server:
         return
     if role is None:
-        raise _forbidden("You are not a participant of this conversation")
+        raise forbidden("You are not a participant of this conversation")
     if privilege is None:
         if role != "owner":
-            raise _forbidden("Only an owner may do this")
+            raise forbidden("Only an owner may do this")
         return
     if not (conversation.roles.get(role) or {}).get(privilege):
-        raise _forbidden(f"The {role} role may not {privilege[3:]}")
+        raise forbidden(f"The {role} role may not {privilege[3:]}")
 
 
 # --- conversations --------------------------------------------------------------------------
@@ -124,7 +120,7 @@ async def create(session: AsyncSession, caller: Caller, body: dict[str, Any]) ->
 
         match = await teams.team_for_conversation(session, caller.space_id, body["id"])
         if match is not None and match[1] != caller.profile_id:  # else one could listen in on another's chat
-            raise _forbidden("This id is another user's chat conversation with a team")
+            raise forbidden("This id is another user's chat conversation with a team")
     now = utcnow()
     conversation = Conversation(
         space_id=caller.space_id, id=body["id"], name=body["name"], description=body.get("description"),
@@ -168,7 +164,7 @@ async def add_participants(session: AsyncSession, caller: Caller, conversation_i
     conversation, role = await visible(session, caller, conversation_id, lock=True)
     require(conversation, caller, role, "canAddParticipants")
     if not caller.is_server and role != "owner" and "owner" in members.values():
-        raise _forbidden("Only an owner may add owners")
+        raise forbidden("Only an owner may add owners")
     await _add(session, conversation, members, caller.actor, utcnow())
 
 
@@ -247,7 +243,7 @@ async def typing(session: AsyncSession, caller: Caller, conversation_id: str, on
         raise Problem(400, "ValidationFailed", "profileId: the server says who is typing",
                       errors=[{"field": "profileId", "message": "required with an API key"}])
     if role is None and not caller.is_server:
-        raise _forbidden("You are not a participant of this conversation")
+        raise forbidden("You are not a participant of this conversation")
     members = await participants(session, conversation.space_id, conversation.id)
     name = "conversation.participantTyping" if on else "conversation.participantTypingOff"
     _publish(session, conversation, set(members) - {who}, name,
@@ -310,7 +306,7 @@ async def post_message(session: AsyncSession, caller: Caller, conversation_id: s
     if not from_chat:
         from onecast.chat import inbox  # chat builds on conversations; imported late to avoid a cycle
 
-        await inbox.on_conversation_message(session, conversation, message)
+        await inbox.on_conversation_message(session, caller, conversation, message)
     return message
 
 
@@ -322,7 +318,7 @@ async def post_statuses(session: AsyncSession, caller: Caller, conversation_id: 
         raise Problem(400, "ValidationFailed", "profileId: say whose status this is",
                       errors=[{"field": "profileId", "message": "required with an API key"}])
     if role is None and not caller.is_server:
-        raise _forbidden("You are not a participant of this conversation")
+        raise forbidden("You are not a participant of this conversation")
     members = set(await participants(session, conversation.space_id, conversation.id))
     for update_ in updates:
         at = iso(as_utc(update_.get("timestamp")) or utcnow())

@@ -77,6 +77,11 @@ def unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+def forbidden(detail: str) -> Problem:
+    """403: the caller is known and may see the resource, but not do this to it."""
+    return Problem(403, "Forbidden", detail)
+
+
 def not_found(what: str) -> Problem:
     return Problem(404, "NotFound", f"{what} not found")
 

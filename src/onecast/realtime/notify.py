@@ -48,6 +48,12 @@ def emit(session, space_id: str, recipients: list[str] | set[str], event_doc: di
     session.info.setdefault(_KEY, []).append({"space": space_id, "to": sorted(set(recipients)), "event": event_doc})
 
 
+def close_sockets(session, space_id: str, session_ids: list[str] | None) -> None:  # noqa: ANN001
+    """Close the sockets of these app sessions (None: every socket of the space) once the
+    transaction commits, in every server process, the way events travel."""
+    session.info.setdefault(_KEY, []).append({"space": space_id, "ended": session_ids})
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.appusers import service as appusers
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import not_found
 from onecast.kit.idempotency import forget, forget_space, key_scope
@@ -73,10 +74,12 @@ async def rename_space(session: AsyncSession, account_id: str, space_id: str, na
 
 
 async def delete_space(session: AsyncSession, account_id: str, space_id: str) -> None:
+    """Its keys stop working (they check the space), and so do its app users' sessions and sockets."""
     space = await get_space(session, account_id, space_id, lock=True)
     space.deleted_on = utcnow()
     space.revision += 1
     await forget_space(session, account_id, space_id)
+    await appusers.end_space_sessions(session, space_id)
 
 
 async def list_keys(session: AsyncSession, space_id: str) -> list[ApiKey]:
@@ -91,6 +94,7 @@ async def revoke_key(session: AsyncSession, space_id: str, key_id: str) -> None:
         raise not_found("API key")
     if key.revoked_on is None:
         key.revoked_on = utcnow()
+        await appusers.end_key_sessions(session, space_id, key_id)
     # Its stored Idempotency-Key answers go too, so not even a process whose key cache still
     # trusts the key for a moment replays one.
     space = await session.get(ApiSpace, space_id)
