@@ -64,7 +64,7 @@ def log_failure(request: Request, reason: str, **fields: object) -> None:
 
 
 def client_address(request: Request) -> str:
-    """See login_throttle: behind a proxy, uvicorn's --proxy-headers decides what this is."""
+    """See login_throttle: behind a proxy, uvicorn's FORWARDED_ALLOW_IPS decides what this is."""
     return request.client.host if request.client else "unknown"
 
 

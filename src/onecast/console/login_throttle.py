@@ -7,8 +7,8 @@ only a success takes it back: parallel guesses cannot all slip in before the fir
 MAX_LOCK; while locked every attempt is refused without checking the password, the right one too.
 Failures are forgotten an hour (WINDOW) after the last attempt.
 
-The client address is `request.client.host`: behind a reverse proxy, uvicorn's --proxy-headers
-(and --forwarded-allow-ips) decide whether it is the proxy's address or the client's."""
+The client address is `request.client.host`: behind a reverse proxy, uvicorn's proxy headers
+handling (FORWARDED_ALLOW_IPS, see docs/console.md) decides whether it is the proxy's or the client's."""
 from __future__ import annotations
 
 import math
