@@ -39,10 +39,15 @@ async def browser(app, address: str | None = None):
         yield client
 
 
-async def _csrf(client: httpx.AsyncClient) -> str:
-    form = await client.get("/console/login")
+async def _csrf(client: httpx.AsyncClient, path: str = "/console/login") -> str:
+    form = await client.get(path)
     assert form.status_code == 200
     return re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+
+
+async def logout(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/console/logout", data={"csrf_token": await _csrf(client, "/console/spaces")})
+    assert answer.status_code == 303
 
 
 async def login(client: httpx.AsyncClient, username: str = "", password: str = "", api_key: str = "") -> httpx.Response:
@@ -212,9 +217,7 @@ async def test_a_cookie_copied_before_logout_no_longer_works(app, settings):
         assert (await thief.get("/console/spaces")).status_code == 200
         # Kept in the database: another API process (or this one after a restart) knows the login.
         assert (await restarted.get("/console/spaces")).status_code == 200
-        page = await owner.get("/console/spaces")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        assert (await owner.post("/console/logout", data={"csrf_token": csrf})).status_code == 303
+        await logout(owner)
         assert (await owner.get("/console/spaces")).headers.get("location") == "/console/login"
         for copy in (thief, restarted):
             stolen = await copy.get("/console/spaces")
@@ -227,54 +230,59 @@ async def test_a_cookie_copied_before_logout_no_longer_works(app, settings):
 
 
 async def _agent_token(client: httpx.AsyncClient, space_id: str) -> str:
+    """The app-user session token the agent inbox opens its socket with."""
     chats = await client.get(f"/console/spaces/{space_id}/chats")
     assert chats.status_code == 200
     return re.search(r"socket\?token=([^\"&]+)", chats.text).group(1)
 
 
-async def test_logout_ends_the_agent_session_its_chat_pages_were_given(app, anon):
-    space = await new_space(app, anon, "agent-logout")
+async def _agent_token_works(anon: httpx.AsyncClient, space, token: str) -> bool:  # noqa: ANN001
+    answer = await anon.get(space.path("/conversations"), headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code in (200, 401)
+    return answer.status_code == 200
+
+
+async def _logged_in_agent(app, anon: httpx.AsyncClient, client: httpx.AsyncClient):  # noqa: ANN001, ANN202
+    """A new user logged in with `client`, who opened the agent inbox of a new space:
+    (space, user name, the inbox's app-user token)."""
+    space = await new_space(app, anon, "agent-inbox")
     name = await _user(app)
+    assert (await login(client, name, PASSWORD)).status_code == 303
+    token = await _agent_token(client, space.space_id)
+    assert await _agent_token_works(anon, space, token)
+    return space, name, token
+
+
+async def test_logout_ends_the_agent_session_its_chat_pages_were_given(app, anon):
     async with browser(app) as owner:
-        assert (await login(owner, name, PASSWORD)).status_code == 303
-        token = await _agent_token(owner, space.space_id)
-        bearer = {"Authorization": f"Bearer {token}"}
-        assert (await anon.get(space.path("/conversations"), headers=bearer)).status_code == 200
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', (await owner.get("/console/spaces")).text).group(1)
-        await owner.post("/console/logout", data={"csrf_token": csrf})
-    assert (await anon.get(space.path("/conversations"), headers=bearer)).status_code == 401
+        space, _name, token = await _logged_in_agent(app, anon, owner)
+        await logout(owner)
+    assert not await _agent_token_works(anon, space, token)
 
 
 async def test_a_password_change_ends_every_login_of_the_user(app, anon):
-    space = await new_space(app, anon, "agent-password")
-    name = await _user(app)
     async with browser(app) as laptop, browser(app) as phone, browser(app) as other_user:
+        space, name, token = await _logged_in_agent(app, anon, phone)
         other = await _user(app)
-        for client, who in ((laptop, name), (phone, name), (other_user, other)):
+        for client, who in ((laptop, name), (other_user, other)):
             assert (await login(client, who, PASSWORD)).status_code == 303
-        token = await _agent_token(phone, space.space_id)
         async with app.state.db.transaction() as session:
             assert await users.change_password(session, name, "a brand new password") == 2
         for client in (laptop, phone):
             assert (await client.get("/console/spaces")).headers.get("location") == "/console/login"
         assert (await other_user.get("/console/spaces")).status_code == 200  # only that user's logins
-        assert (await anon.get(space.path("/conversations"),
-                               headers={"Authorization": f"Bearer {token}"})).status_code == 401
+        assert not await _agent_token_works(anon, space, token)
         assert (await login(laptop, name, PASSWORD)).status_code == 401
         assert (await login(laptop, name, "a brand new password")).status_code == 303
 
 
 async def test_a_disabled_user_is_out_at_once_and_cannot_log_in(app, anon):
-    space = await new_space(app, anon, "agent-disabled")
-    name = await _user(app)
     async with browser(app) as client:
-        assert (await login(client, name, PASSWORD)).status_code == 303
-        token = await _agent_token(client, space.space_id)
+        space, name, token = await _logged_in_agent(app, anon, client)
         async with app.state.db.transaction() as session:
             assert await users.set_disabled(session, name, True) == 1
         assert (await client.get("/console/spaces")).headers.get("location") == "/console/login"
-        assert (await anon.get(space.path("/conversations"),
-                               headers={"Authorization": f"Bearer {token}"})).status_code == 401
+        assert not await _agent_token_works(anon, space, token)
         refused = await login(client, name, PASSWORD)
         assert refused.status_code == 401 and "disabled" in refused.text
         wrong = await login(client, name, WRONG)
