@@ -20,4 +20,5 @@ CHORES: list[str] = [
     "onecast.retention.service:chore",
     "onecast.webhooks.retention:purge_delivered_chore",
     "onecast.realtime.service:purge_chore",
+    "onecast.console.tasks:purge_chore",
 ]

@@ -26,7 +26,7 @@ from onecast.compat.bird.models import BirdMessage  # noqa: F401
 from onecast.compat.msgapi.models import MsgApiWebhook  # noqa: F401
 
 metadata = Base.metadata
-from onecast.console.models import ConsoleUser  # noqa: F401
+from onecast.console.models import ConsoleLoginFailures, ConsoleSession, ConsoleUser  # noqa: F401
 from onecast.appusers.models import AppSession, AuthChallenge, SpaceAuthConfig  # noqa: F401
 from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage  # noqa: F401
 from onecast.conversations.models import ConversationParticipant  # noqa: F401

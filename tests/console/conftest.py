@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +30,10 @@ class Console:
     api_key: str
     username: str = "admin"
     password: str = PASSWORD
+    env: dict = field(default_factory=dict)  # for `onecast` commands on the server's database
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return run_cli(self.env, *args)
 
 
 def _free_port() -> int:
@@ -63,9 +67,14 @@ def console_database():
     asyncio.run(_postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "onecast.cli", *args], env=env, capture_output=True, text=True)
+
+
 def _cli(env: dict, *args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "onecast.cli", *args], env=env, capture_output=True, text=True,
-                          check=True).stdout
+    done = run_cli(env, *args)
+    done.check_returncode()
+    return done.stdout
 
 
 @pytest.fixture(scope="package")
@@ -92,7 +101,7 @@ def console(console_database) -> Console:
         proc.kill()
         log.seek(0)
         raise RuntimeError(log.read().decode()[-2000:])
-    yield Console(base, space["apiSpaceId"], space["apiKey"])
+    yield Console(base, space["apiSpaceId"], space["apiKey"], env=env)
     proc.terminate()
     proc.wait(10)
     log.close()

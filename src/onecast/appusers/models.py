@@ -58,4 +58,6 @@ class AppSession(Base):
     expires_on: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_on: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_app_sessions_space_profile", "space_id", "profile_id"),)
+    # The second: ending a console agent's sessions in every space (console.session_store).
+    __table_args__ = (Index("ix_app_sessions_space_profile", "space_id", "profile_id"),
+                      Index("ix_app_sessions_profile_provider", "profile_id", "provider"))

@@ -120,22 +120,24 @@ async def start_session(session: AsyncSession, space_id: str, authentication_id:
 
 
 async def agent_session_token(session: AsyncSession, space_id: str, profile_id: str, provider: str,
-                              key_id: str | None = None) -> str:
+                              key_id: str | None = None, device_id: str | None = None) -> str:
     """A session token for a profile the platform itself vouches for (a console agent): its live
-    session of that provider is reused, else one is started (write transaction). `key_id`: the
-    API key the agent logged in with; revoking it ends the session."""
+    session of that provider (and device: one console login) is reused, else one is started
+    (write transaction). `key_id`: the API key the agent logged in with; revoking it ends the
+    session."""
     config = await get_config(session, space_id, create=True)
     now = utcnow()
     app_session = (await session.execute(select(AppSession).where(
         AppSession.space_id == space_id, AppSession.profile_id == profile_id, AppSession.provider == provider,
         AppSession.key_id.is_(None) if key_id is None else AppSession.key_id == key_id,
+        AppSession.device_id.is_(None) if device_id is None else AppSession.device_id == device_id,
         AppSession.is_active.is_(True), AppSession.expires_on > now + timedelta(hours=1))
         .order_by(AppSession.expires_on.desc()).limit(1))).scalar_one_or_none()
     if app_session is None:
         await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
         app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, provider=provider,
-                                 nonce=secrets.token_urlsafe(12), is_active=True, created_on=now,
-                                 expires_on=now + SESSION_LIFETIME, key_id=key_id)
+                                 device_id=device_id, nonce=secrets.token_urlsafe(12), is_active=True,
+                                 created_on=now, expires_on=now + SESSION_LIFETIME, key_id=key_id)
         session.add(app_session)
         await session.flush()
         record_event(session, space_id, "session.start", app_session.id, session_view(app_session))
@@ -192,3 +194,17 @@ async def end_space_sessions(session: AsyncSession, space_id: str) -> None:
     await session.execute(update(AppSession).where(AppSession.space_id == space_id, AppSession.is_active.is_(True))
                           .values(is_active=False, ended_on=utcnow()))
     close_sockets(session, space_id, None)
+
+
+async def end_agent_sessions(session: AsyncSession, provider: str, profile_id: str,
+                             device_id: str | None = None) -> int:
+    """End, in every space, the live sessions `agent_session_token` gave an agent (all of them, or
+    those of one device: a console login). Its logout, password change or disabling ends them."""
+    stmt = select(AppSession).where(AppSession.profile_id == profile_id, AppSession.provider == provider,
+                                    AppSession.is_active.is_(True))
+    if device_id is not None:
+        stmt = stmt.where(AppSession.device_id == device_id)
+    ended = list((await session.execute(stmt.with_for_update())).scalars())
+    for app_session in ended:
+        _end(session, app_session)
+    return len(ended)

@@ -15,6 +15,7 @@ from onecast.appusers.auth import Caller
 from onecast.chat import service as chats
 from onecast.chat.models import Chat
 from onecast.chat.schemas import ChatMessagePost
+from onecast.console import session_store
 from onecast.console.access import visible_space
 from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
@@ -29,23 +30,17 @@ Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]
 ChatId = Annotated[str, Path(max_length=255)]
-SESSION_PROVIDER = "console"
-
-
-def agent_id(viewer: Viewer) -> str:
-    """The agent's profile: the console user's name, or the API key acting as one."""
-    return viewer.name if viewer.user_id else f"key:{viewer.key_id}"
-
 
 def _caller(viewer: Viewer, space_id: str) -> Caller:
     """Agents act through the server, naming themselves, as with an API key on /chats."""
-    return Caller(space_id=space_id, key_id=f"console:{agent_id(viewer)}")
+    return Caller(space_id=space_id, key_id=f"console:{viewer.agent}")
 
 
 async def _socket_path(request: Request, viewer: Viewer, space_id: str) -> str:
     async with get_db(request).transaction() as session:
-        token = await appusers.agent_session_token(session, space_id, agent_id(viewer), SESSION_PROVIDER,
-                                                   viewer.key_id)
+        # One per console login, so its logout ends it (session_store.end).
+        token = await appusers.agent_session_token(session, space_id, viewer.agent, session_store.AGENT_PROVIDER,
+                                                   viewer.key_id, session_store.agent_device(viewer.session_id))
     return f"/apispaces/{space_id}/socket?token={token}"
 
 
@@ -74,7 +69,7 @@ async def _chat(request: Request, viewer: Viewer, space_id: str, chat_id: str, t
         chat = await chats.get(session, _caller(viewer, space_id), chat_id)
         history = await conversations.messages_backward(session, _caller(viewer, space_id), chat.conversation_id,
                                                         None, 200)
-    return page(request, template, viewer=viewer, space=space, chat=chat, me=agent_id(viewer),
+    return page(request, template, viewer=viewer, space=space, chat=chat, me=viewer.agent,
                 messages=list(reversed(history["messages"])), **extra)
 
 
@@ -96,7 +91,7 @@ async def reply(request: Request, viewer: Writer, space_id: SpaceId, chat_id: Ch
         text = form.get("body") or ""
         body = ChatMessagePost.model_validate({"parts": [{"type": "text/plain", "data": text,
                                                           "size": len(text.encode())}],
-                                               "from": {"profileId": agent_id(viewer)}})
+                                               "from": {"profileId": viewer.agent}})
         async with get_db(request).transaction() as session:
             await visible_space(session, viewer, space_id)
             caller = _caller(viewer, space_id)
@@ -117,7 +112,7 @@ async def assign_to_me(request: Request, viewer: Writer, space_id: SpaceId, chat
             await visible_space(session, viewer, space_id)
             caller = _caller(viewer, space_id)
             chat = await chats.get(session, caller, chat_id)
-            await chats.assign(session, caller, chat_id, chat.team_id, agent_id(viewer))
+            await chats.assign(session, caller, chat_id, chat.team_id, viewer.agent)
     except Problem as exc:
         return back(here, error=problem_text(exc))
     return back(here, notice="Assigned to you")

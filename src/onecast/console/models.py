@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
@@ -17,3 +17,30 @@ class ConsoleUser(Base):
     username: Mapped[str] = mapped_column(String(200), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its own salt and parameters
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_on: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # set: cannot log in
+
+
+class ConsoleSession(Base):
+    """A console login. The cookie holds a random token; only its SHA-256 is stored, so a copy of
+    the table opens nothing. Deleting the row ends the login everywhere at once."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("console_users.id", ondelete="CASCADE"), nullable=True,
+                                                index=True)
+    key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_on: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ConsoleLoginFailures(Base):
+    """Failed console logins of one user name or one client address, shared by every API process
+    (the login throttle). `failures` counts attempts in progress too: see console.login_throttle."""
+
+    __tablename__ = "console_login_failures"
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # "user" or "address"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,7 @@
-"""The console's login session: a signed cookie (HttpOnly, SameSite=Lax, path /console) holding
-who is logged in and a CSRF token that every form and htmx request must send back."""
+"""The console's login session: a signed cookie (HttpOnly, SameSite=Lax, path /console) holding the
+token of a login kept server-side (console.session_store), whose row says who is logged in and
+holds the CSRF token that every form and htmx request must send back. Before login, the cookie
+holds an anonymous visitor's CSRF token for the login form."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +14,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from onecast.config import Settings
+from onecast.console import session_store
 from onecast.kit.auth import Principal
+from onecast.kit.clock import utcnow
 from onecast.kit.idempotency import claim, key_scope, principal_scope
 from onecast.kit.state import get_db, get_settings
 
@@ -30,6 +34,11 @@ class Viewer:
     key_id: str | None = None
     key_space_id: str | None = None
     key_account_id: str | None = None
+    session_id: str | None = None  # the login's row in console_sessions
+
+    @property
+    def agent(self) -> str:
+        return session_store.agent_profile(self.name if self.user_id else None, self.key_id)
 
     def can_see(self, space_id: str) -> bool:
         return self.key_space_id is None or self.key_space_id == space_id
@@ -67,23 +76,48 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     return serializer
 
 
-def read_session(request: Request) -> dict:
+def _cookie(request: Request) -> dict:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return {}
+    try:
+        data = _serializer(request).loads(raw, max_age=get_settings(request).console_session_hours * 3600)
+    except BadSignature:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def load_session(request: Request) -> dict:
+    """The request's session, read once: a login (`sid` in the cookie, the rest from its row in
+    console_sessions; a logged-out or ended one reads as no login) or an anonymous visitor's CSRF."""
     if "console_session" in request.scope:
         return request.scope["console_session"]
-    raw = request.cookies.get(COOKIE)
+    cookie = _cookie(request)
     data: dict = {}
-    if raw:
-        try:
-            data = _serializer(request).loads(raw, max_age=get_settings(request).console_session_hours * 3600)
-        except BadSignature:
-            data = {}
+    if isinstance(cookie.get("sid"), str):
+        async with get_db(request).read() as db:
+            row = await session_store.find(db, cookie["sid"])
+        if row is not None:
+            data = {"sid": cookie["sid"], "row": row.id, "csrf": row.csrf, "user": row.user_id, "key": row.key_id}
+            if session_store.needs_touch(row, utcnow()):
+                async with get_db(request).transaction() as db:
+                    await session_store.touch(db, row.id)
+    elif isinstance(cookie.get("csrf"), str):
+        data = {"csrf": cookie["csrf"]}
     request.scope["console_session"] = data
     return data
 
 
+def read_session(request: Request) -> dict:
+    """The session `load_session` read for this request (every console route loads it first)."""
+    return request.scope["console_session"]
+
+
 def write_session(request: Request, response: Response, data: dict) -> None:
+    """The cookie carries a login's token (`sid`) or an anonymous visitor's CSRF token."""
     request.scope["console_session"] = data
-    response.set_cookie(COOKIE, _serializer(request).dumps(data), httponly=True, samesite="lax", path="/console",
+    cookie = {"sid": data["sid"]} if data.get("sid") else {k: v for k, v in data.items() if k == "csrf"}
+    response.set_cookie(COOKIE, _serializer(request).dumps(cookie), httponly=True, samesite="lax", path="/console",
                         secure=request.url.scheme == "https",
                         max_age=get_settings(request).console_session_hours * 3600)
 
@@ -104,7 +138,7 @@ def ensure_session(request: Request, response: Response) -> None:
 
 
 async def check_csrf(request: Request) -> None:
-    expected = read_session(request).get("csrf")
+    expected = (await load_session(request)).get("csrf")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
@@ -121,17 +155,17 @@ def login_redirect(request: Request) -> HTTPException:
 
 
 async def current_viewer(request: Request) -> Viewer:
-    """The logged-in viewer, checked against the database on every request (a revoked key or a
-    deleted user ends the session at once); else a redirect to the login page."""
+    """The logged-in viewer, checked against the database on every request (a logout, a revoked
+    key, a disabled user ends the session at once); else a redirect to the login page."""
     from onecast.console.models import ConsoleUser
     from onecast.spaces.models import ApiKey, ApiSpace
 
-    session = read_session(request)
+    session = await load_session(request)
     async with get_db(request).read() as db:
         if session.get("user"):
             user = await db.get(ConsoleUser, session["user"])
-            if user is not None:
-                return Viewer(name=user.username, user_id=user.id)
+            if user is not None and user.disabled_on is None:
+                return Viewer(name=user.username, user_id=user.id, session_id=session["row"])
         elif session.get("key"):
             row = (await db.execute(
                 select(ApiKey.id, ApiKey.space_id, ApiSpace.account_id, ApiKey.prefix)
@@ -139,7 +173,8 @@ async def current_viewer(request: Request) -> Viewer:
                 .where(ApiKey.id == session["key"], ApiKey.revoked_on.is_(None), ApiSpace.deleted_on.is_(None))
             )).first()
             if row is not None:
-                return Viewer(name=f"key {row[3]}…", key_id=row[0], key_space_id=row[1], key_account_id=row[2])
+                return Viewer(name=f"key {row[3]}…", key_id=row[0], key_space_id=row[1], key_account_id=row[2],
+                              session_id=session["row"])
     raise login_redirect(request)
 
 

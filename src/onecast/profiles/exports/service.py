@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from onecast.kit.csv_cells import neutralise
 from onecast.profiles.documents import project
 from onecast.profiles.models import Profile
 from onecast.profiles.query import Condition
@@ -42,8 +43,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return neutralise(value)
+    return neutralise(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -69,7 +70,7 @@ async def render(fmt: str, docs: AsyncIterator[dict[str, Any]], fields: list[str
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
+        writer.writerow([neutralise(name) for name in header])
         async for doc in docs:
             flat = _flatten(doc)
             writer.writerow([_cell(flat.get(name)) for name in header])

@@ -1,5 +1,6 @@
 """Records of an uploaded file, read incrementally: CSV (header row; `a.b` columns become nested
-fields) or JSON (an array of objects, or one object per line)."""
+fields; a cell an export neutralised against spreadsheet formulas, `'=...`, reads as it was
+exported: kit.csv_cells) or JSON (an array of objects, or one object per line)."""
 from __future__ import annotations
 
 import codecs
@@ -8,6 +9,8 @@ import io
 import json
 from collections.abc import Iterator
 from typing import IO, Any
+
+from onecast.kit.csv_cells import restore
 
 
 class FileProblem(ValueError):
@@ -43,7 +46,8 @@ def csv_records(raw: IO[bytes]) -> Iterator[Record]:
             if None in row:
                 yield reader.line_num, None, "has more cells than the header"
                 continue
-            yield reader.line_num, _nest({k.strip(): v for k, v in row.items() if v is not None}), None
+            cells = {restore(k.strip()): restore(v) for k, v in row.items() if v is not None}
+            yield reader.line_num, _nest(cells), None
     except UnicodeDecodeError:
         raise FileProblem("the file is not UTF-8 text") from None
     except csv.Error as exc:
