@@ -44,6 +44,7 @@ class Settings:
     template_output_bytes: int = 100_000
     template_loop_limit: int = 10_000
     template_render_seconds: float = 0.25
+    template_batch_render_seconds: float = 10.0
     links_base_url: str = ""
     content_storage: str = "local"
     content_dir: str = "./onecast-content"

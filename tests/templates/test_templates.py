@@ -148,15 +148,21 @@ async def test_reject_policy_and_render_limits(space, deliver):
     await deliver(space)
     assert (await sandbox_sent(space, ok.json()["messageId"]))[0]["payload"]["body"] == "Code 7 for you"
 
-    await space.post("/templates", json={"id": "loop", "name": "loop", "messageParts": [
-        {"type": "text/plain", "data": "{% for i in (1..100000) %}x{% endfor %}"}]})
-    r = await space.post("/messages", json={"templateId": "loop", "to": {"phoneNumber": "447700900304"},
-                                            "rules": ["sms"]})
+    # Over a limit with any data: refused when saved. Over it with the send's data: refused when sent.
+    for template_id, source in [("loop", "{% for i in (1..N) %}x{% endfor %}"),
+                                ("wide", "{% for i in (1..N) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}")]:
+        r = await space.post("/templates", json={"id": template_id, "name": template_id, "messageParts": [
+            {"type": "text/plain", "data": source.replace("N", "100000" if template_id == "loop" else "5000")}]})
+        assert r.status_code == 400 and r.json()["code"] == "TemplateRenderLimit", r.text
+        assert r.json()["validationFailures"][0]["field"] == "messageParts[0].data"
+        r = await space.post("/templates", json={"id": template_id, "name": template_id, "messageParts": [
+            {"type": "text/plain", "data": source.replace("N", "data.n")}]})
+        assert r.status_code == 201, r.text
+    r = await space.post("/messages", json={"templateId": "loop", "templateData": {"n": 100000},
+                                            "to": {"phoneNumber": "447700900304"}, "rules": ["sms"]})
     assert r.status_code == 400 and r.json()["code"] == "TemplateRenderLimit"
-    await space.post("/templates", json={"id": "wide", "name": "wide", "messageParts": [
-        {"type": "text/plain", "data": "{% for i in (1..5000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}"}]})
-    r = await space.post("/messages", json={"templateId": "wide", "to": {"phoneNumber": "447700900304"},
-                                            "rules": ["email"]})
+    r = await space.post("/messages", json={"templateId": "wide", "templateData": {"n": 5000},
+                                            "to": {"phoneNumber": "447700900304"}, "rules": ["email"]})
     assert r.status_code == 400 and r.json()["code"] == "TemplateRenderLimit"
 
 

@@ -73,7 +73,8 @@ def implicit_view(channel: ResolvedChannel, name: str) -> dict[str, Any]:
 
 
 def _check(channel_type: str, provider: str, config: dict[str, Any] | None = None,
-           guard: AddressGuard | None = None) -> None:
+           guard: AddressGuard | None = None) -> dict[str, Any]:
+    """The config to store (its URLs normalised), or a 400 naming what is wrong."""
     if channel_type not in BUILTIN_TYPES and channel_type != CUSTOM_TYPE:
         raise invalid("type", f"unknown channel type {channel_type!r}; one of {', '.join(BUILTIN_TYPES)}, custom")
     if provider not in provider_names():
@@ -83,12 +84,13 @@ def _check(channel_type: str, provider: str, config: dict[str, Any] | None = Non
     except ValueError as exc:
         raise invalid(f"config.{getattr(exc, 'field', '')}".rstrip("."), str(exc), "ChannelConfigInvalid") from None
     # url, baseUrl, tokenUrl: the server will call them (SMTP and SMPP hosts are the operator's, unchecked)
-    refuse_internal_urls(guard or AddressGuard(), config or {}, "config.")
+    checked = refuse_internal_urls(guard or AddressGuard(), config or {}, "config.")
     # A file on the server (a CA bundle) is the operator's to name (ONECAST_PUSH_CA_FILE), not an API client's.
     server_files = string_fields(config or {}, SERVER_FILE_KEYS)
     if server_files:
         raise invalid(f"config.{server_files[0][0]}", "names a file on the server; the operator sets it with "
                       "ONECAST_PUSH_CA_FILE", "ChannelConfigInvalid")
+    return checked
 
 
 async def get_channel(session: AsyncSession, space_id: str, channel_id: str, *, lock: bool = False) -> Channel:
@@ -122,11 +124,11 @@ async def list_channels(session: AsyncSession, space_id: str) -> list[dict[str, 
 
 async def create_channel(session: AsyncSession, space_id: str, data: dict[str, Any],
                          guard: AddressGuard | None = None) -> Channel:
-    _check(data["type"], data["provider"], data.get("config"), guard)
+    config = _check(data["type"], data["provider"], data.get("config"), guard)
     now = utcnow()
     channel = Channel(id=new_id(), space_id=space_id, channel_id=data["id"], type=data["type"],
                       provider=data["provider"], name=data.get("name") or data["id"],
-                      config=data.get("config") or {}, enabled=data.get("enabled", True),
+                      config=config, enabled=data.get("enabled", True),
                       created_on=now, updated_on=now)
     session.add(channel)
     try:
@@ -139,10 +141,10 @@ async def create_channel(session: AsyncSession, space_id: str, data: dict[str, A
 
 async def update_channel(session: AsyncSession, channel: Channel, data: dict[str, Any],
                          guard: AddressGuard | None = None) -> Channel:
-    _check(data["type"], data["provider"], data.get("config"), guard)
+    config = _check(data["type"], data["provider"], data.get("config"), guard)
     channel.type, channel.provider = data["type"], data["provider"]
     channel.name = data.get("name") or channel.channel_id
-    channel.config = data.get("config") or {}
+    channel.config = config
     channel.enabled = data.get("enabled", True)
     channel.revision += 1
     channel.updated_on = utcnow()

@@ -88,6 +88,8 @@ class HttpProvider:
             return await self.client.request(method, url, **kwargs)
         except BlockedTarget as exc:
             return SendResult.failed("UrlNotAllowed", f"{self.name}: {exc}")
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a URL saved before URLs were checked: it never works
+            return SendResult.failed("InvalidUrl", f"{self.name}: the URL cannot be sent to: {exc}"[:500])
         except httpx.HTTPError as exc:
             return SendResult.transient("ProviderUnreachable", f"{self.name}: {exc!r}"[:500])
 

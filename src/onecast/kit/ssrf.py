@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from onecast.kit.urls import NotPlainUrl, plain_http_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -116,28 +119,46 @@ def url_fields(value: Any, path: str = "") -> list[tuple[str, str]]:
 def string_fields(value: Any, keys: frozenset[str], path: str = "") -> list[tuple[str, str]]:
     """(dotted field path, text) of every string under one of `keys`, at any depth of a JSON value."""
     found: list[tuple[str, str]] = []
+
+    def collect(where: str, text: str) -> str:
+        found.append((where, text))
+        return text
+
+    map_string_fields(value, keys, collect, path)
+    return found
+
+
+def map_string_fields(value: Any, keys: frozenset[str], change: Callable[[str, str], str], path: str = "") -> Any:
+    """A copy of a JSON value with `change(dotted field path, text)` applied to every string under
+    one of `keys`, at any depth."""
     if isinstance(value, dict):
+        changed = {}
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if key in keys and isinstance(item, str):
-                found.append((where, item))
-            else:
-                found += string_fields(item, keys, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += string_fields(item, keys, f"{path}[{index}]")
-    return found
+            is_text = key in keys and isinstance(item, str)
+            changed[key] = change(where, item) if is_text else map_string_fields(item, keys, change, where)
+        return changed
+    if isinstance(value, list):
+        return [map_string_fields(item, keys, change, f"{path}[{index}]") for index, item in enumerate(value)]
+    return value
 
 
 URL_KEYS = frozenset({"url", "baseUrl", "tokenUrl", "endpoint"})
 
 
-def refuse_internal_urls(guard: AddressGuard, value: Any, prefix: str) -> None:
-    """At save time: a 400 naming the field of the first URL in `value` the guard refuses."""
+def refuse_internal_urls(guard: AddressGuard, value: Any, prefix: str) -> Any:
+    """At save time: `value` with every URL field normalised (`onecast.kit.urls`); a 400 naming
+    the field of the first URL that is not a plain http(s) URL or whose target the guard refuses."""
     from onecast.kit.errors import invalid
 
-    for where, url in url_fields(value):
+    def checked(where: str, url: str) -> str:
         try:
-            guard.check_literal(url)
+            normal = plain_http_url(url)
+            guard.check_literal(normal)
+        except NotPlainUrl as exc:
+            raise invalid(f"{prefix}{where}", str(exc), "InvalidUrl") from None
         except BlockedTarget as exc:
             raise invalid(f"{prefix}{where}", f"target not allowed: {exc}", "UrlNotAllowed") from None
+        return normal
+
+    return map_string_fields(value, URL_KEYS, checked)

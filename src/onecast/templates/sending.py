@@ -12,7 +12,6 @@ from onecast.kit.db import settings_of
 from onecast.kit.errors import invalid
 from onecast.messages.schemas import MessageIn
 from onecast.templates import service
-from onecast.templates.engine import Sandbox
 from onecast.templates.models import Template, TemplateApproval
 
 HSM_CHANNEL_TYPES = {"whatsApp"}
@@ -33,16 +32,6 @@ async def _load(session: AsyncSession, space_id: str, template_id: str, field: s
     return template
 
 
-def _parts(box: Sandbox, template: Template, values: dict[str, Any]) -> list[dict[str, Any]]:
-    parts = []
-    for i, part in enumerate((template.document or {}).get("messageParts") or []):
-        part = dict(part)
-        if service.TEXT_PART.match(part.get("type", "")) and isinstance(part.get("data"), str):
-            part["data"] = service.render(box, template, f"messageParts[{i}].data", part["data"], values)
-        parts.append(part)
-    return parts
-
-
 def _own_body(template: Template, channel: ResolvedChannel) -> tuple[str | None, dict[str, Any]]:
     channels = (template.document or {}).get("channels") or {}
     for key in (channel.channel, channel.type):
@@ -51,8 +40,37 @@ def _own_body(template: Template, channel: ResolvedChannel) -> tuple[str | None,
     return None, {}
 
 
-async def _whatsapp_part(session: AsyncSession, box: Sandbox, template: Template, channel: ResolvedChannel, key: str | None,
-                         own: dict[str, Any], values: dict[str, Any], field: str) -> dict[str, Any]:
+def _is_hsm(template: Template, channel: ResolvedChannel) -> bool:
+    return channel.type in HSM_CHANNEL_TYPES and bool((template.document or {}).get("code"))
+
+
+def _texts(template: Template, channels: list[ResolvedChannel]) -> dict[str, str]:
+    """Every Liquid text this send renders, by field: the text parts, the title, and each
+    channel's own body, title, htmlBody and (WhatsApp) params."""
+    doc = template.document or {}
+    texts = {f"messageParts[{i}].data": part["data"] for i, part in enumerate(doc.get("messageParts") or [])
+             if service.TEXT_PART.match(part.get("type", "")) and isinstance(part.get("data"), str)}
+    if doc.get("title") is not None:
+        texts["title"] = doc["title"]
+    for channel in channels:
+        key, own = _own_body(template, channel)
+        texts.update({f"channels.{key}.{name}": own[name] for name in ("body", "title", "htmlBody")
+                      if own.get(name) is not None})
+        if _is_hsm(template, channel):
+            texts.update({f"channels.{key}.params[{i}]": p for i, p in enumerate(own.get("params") or [])})
+    return texts
+
+
+def _parts(template: Template, rendered: dict[str, str]) -> list[dict[str, Any]]:
+    parts = []
+    for i, part in enumerate((template.document or {}).get("messageParts") or []):
+        field = f"messageParts[{i}].data"
+        parts.append({**part, "data": rendered[field]} if field in rendered else dict(part))
+    return parts
+
+
+async def _approval(session: AsyncSession, template: Template, channel: ResolvedChannel,
+                    field: str) -> TemplateApproval:
     approvals = {a.channel_id: a for a in (await session.execute(select(TemplateApproval).where(
         TemplateApproval.space_id == template.space_id, TemplateApproval.template_id == template.id))).scalars()}
     approval = approvals.get(channel.channel) or approvals.get(channel.type)
@@ -60,9 +78,14 @@ async def _whatsapp_part(session: AsyncSession, box: Sandbox, template: Template
         status = approval.status if approval else "not submitted"
         raise invalid(field, f"template {template.id!r} is not approved for channel {channel.channel!r} "
                              f"({status})", "TemplateNotApproved")
+    return approval
+
+
+def _whatsapp_part(template: Template, channel: ResolvedChannel, approval: TemplateApproval,
+                   rendered: dict[str, str]) -> dict[str, Any]:
+    key, own = _own_body(template, channel)
     doc = template.document or {}
-    params = [service.render(box, template, f"channels.{key}.params[{i}]", p, values)
-              for i, p in enumerate(own.get("params") or [])]
+    params = [rendered[f"channels.{key}.params[{i}]"] for i in range(len(own.get("params") or []))]
     data = {"templateId": approval.provider_template_id, "name": doc["code"], "language": doc.get("lang"),
             "category": doc.get("category"), "params": params}
     return {"type": WHATSAPP_PART, "channels": [channel.channel],
@@ -90,30 +113,31 @@ async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, 
                          content: dict[str, Any], merge_values: dict[str, Any], prefix: str) -> dict[str, Any]:
     field = f"{prefix}templateId"
     template = await _load(session, space_id, item.templateId, field)
-    box = service.sandbox(settings_of(session))
-    values = render_values(item, merge_values)
+    approvals = {c.channel: await _approval(session, template, c, field) for c in channels if _is_hsm(template, c)}
+    rendered = await service.render_texts(session, settings_of(session), template, _texts(template, channels),
+                                          render_values(item, merge_values))
     doc = template.document or {}
-    parts = _parts(box, template, values)
+    parts = _parts(template, rendered)
     body = next((p["data"] for p in parts if p.get("type") == "text/plain" and isinstance(p.get("data"), str)),
                 None)
     if body is None:
         body = next((p["data"] for p in parts if service.TEXT_PART.match(p.get("type", ""))
                      and isinstance(p.get("data"), str)), None)
-    title = service.render(box, template, "title", doc.get("title"), values)
+    title = rendered.get("title")
     own_bodies: dict[str, dict[str, Any]] = {}
     options = dict(content.get("channelOptions") or {})
     for channel in channels:
         key, own = _own_body(template, channel)
-        rendered = {name: service.render(box, template, f"channels.{key}.{name}", own.get(name), values)
-                    for name in ("body", "title", "htmlBody") if own.get(name) is not None}
-        if "htmlBody" in rendered:
+        own_texts = {name: rendered[f"channels.{key}.{name}"] for name in ("body", "title", "htmlBody")
+                     if own.get(name) is not None}
+        if "htmlBody" in own_texts:
             typed = dict(options.get(channel.type) or {})
-            typed.setdefault("htmlBody", rendered.pop("htmlBody"))
+            typed.setdefault("htmlBody", own_texts.pop("htmlBody"))
             options[channel.type] = typed
-        if rendered:
-            own_bodies[channel.channel] = rendered
-        if channel.type in HSM_CHANNEL_TYPES and doc.get("code"):
-            parts.append(await _whatsapp_part(session, box, template, channel, key, own, values, field))
+        if own_texts:
+            own_bodies[channel.channel] = own_texts
+        if channel.channel in approvals:
+            parts.append(_whatsapp_part(template, channel, approvals[channel.channel], rendered))
     return {**content, "body": body, "title": title if title is not None else content.get("title"),
             "messageParts": _alone_on_hsm_channels(parts, channels), "channels": own_bodies, "channelOptions": options,
             "templateId": template.id, "templateRevision": template.revision}

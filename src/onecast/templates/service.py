@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, select
@@ -16,7 +19,7 @@ from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.etag import etag_for
 from onecast.kit.events import record_event
-from onecast.templates.engine import Limits, Sandbox
+from onecast.templates.engine import Limits, Sandbox, off_loop
 from onecast.templates.models import Template, TemplateApproval
 from onecast.templates.schemas import TemplateIn, TemplateUpdate
 
@@ -71,16 +74,21 @@ def _document(body: TemplateIn | TemplateUpdate) -> dict[str, Any]:
     return {k: v for k, v in dumped.items() if v not in ([], {})}
 
 
-def check_document(settings: Settings, document: dict[str, Any], strict: bool) -> list[str]:
-    """Parse every text (400 on the first error, naming its field); the variables they read."""
+def _check_sources(box: Sandbox, sources: list[tuple[str, str]], strict: bool) -> list[str]:
     variables: set[str] = set()
-    box = sandbox(settings)
-    for field, source in _sources(document):
+    for field, source in sources:
         template = box.parse(source, field, strict=strict)
         variables.update(box.variables(template, field))
+        box.try_limits(box.parse(source, field) if strict else template, field)
+    return sorted(variables)
+
+
+async def check_document(settings: Settings, document: dict[str, Any], strict: bool) -> list[str]:
+    """Parse every text and try it with empty variables (400 on the first error or broken
+    limit, naming its field); the variables they read."""
     if not document.get("code") and any("params" in b for b in (document.get("channels") or {}).values()):
         raise invalid("code", "WhatsApp template parameters need the provider's template name in `code`")
-    return sorted(variables)
+    return await off_loop(_check_sources, sandbox(settings), _sources(document), strict)
 
 
 def _approvals(body: TemplateIn | TemplateUpdate, space_id: str, template_id: str) -> list[TemplateApproval]:
@@ -178,7 +186,7 @@ async def create_template(session: AsyncSession, settings: Settings, space_id: s
                           actor: str) -> Template:
     template_id = derive_id(body)
     document = _document(body)
-    variables = check_document(settings, document, body.missingVariables == "reject")
+    variables = await check_document(settings, document, body.missingVariables == "reject")
     now = utcnow()
     existing = (await session.execute(select(Template).where(
         Template.space_id == space_id, Template.id == template_id).with_for_update())).scalar_one_or_none()
@@ -226,7 +234,7 @@ async def update_template(session: AsyncSession, settings: Settings, template: T
                           actor: str) -> None:
     """Replace the template; `approved` absent keeps the approvals it has."""
     document = _document(body)
-    variables = check_document(settings, document, body.missingVariables == "reject")
+    variables = await check_document(settings, document, body.missingVariables == "reject")
     await _replace(session, template, body, document, variables, actor)
     record_event(session, template.space_id, "template.update", template.id, _payload(template),
                  template.revision)
@@ -244,23 +252,64 @@ async def delete_template(session: AsyncSession, template: Template, actor: str)
 
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()  # parses run on the template threads
 
 
-def compiled(box: Sandbox, template: Template, field: str, source: str) -> Any:
+@dataclass(frozen=True)
+class Revision:
+    """What rendering needs of a template row, read on the event loop (an ORM row is not for
+    another thread: an expired attribute would load from the database there)."""
+    space_id: str
+    id: str
+    revision: int
+    strict: bool
+
+    @classmethod
+    def of(cls, template: Template) -> "Revision":
+        return cls(template.space_id, template.id, template.revision, template.missing_variables == "reject")
+
+
+def compiled(box: Sandbox, template: Revision, field: str, source: str) -> Any:
     """Parsed Liquid, cached by template revision: a batch of 5000 parses each text once."""
     key = (box.limits, template.space_id, template.id, template.revision, field)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] == source:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    parsed = box.parse(source, field, strict=template.missing_variables == "reject")
-    _CACHE[key] = (source, parsed)
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == source:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    parsed = box.parse(source, field, strict=template.strict)
+    with _CACHE_LOCK:
+        _CACHE[key] = (source, parsed)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return parsed
 
 
-def render(box: Sandbox, template: Template, field: str, source: str | None, values: dict[str, Any]) -> str | None:
-    if source is None:
-        return None
-    return box.render(compiled(box, template, field, source), values, f"template {template.id}: {field}")
+def _render_each(box: Sandbox, template: Revision, texts: dict[str, str], values: dict[str, Any],
+                 took: list[float]) -> dict[str, str]:
+    started = time.monotonic()
+    try:
+        return {field: box.render(compiled(box, template, field, source), values, f"template {template.id}: {field}")
+                for field, source in texts.items()}
+    finally:
+        took.append(time.monotonic() - started)
+
+
+_SPENT = "template_render_seconds"  # session.info key: render time of this transaction so far
+
+
+async def render_texts(session: AsyncSession, settings: Settings, template: Template, texts: dict[str, str],
+                       values: dict[str, Any]) -> dict[str, str]:
+    """Every text (field -> Liquid) of one send rendered on the template threads. The renders
+    of one transaction (a batch) share `template_batch_render_seconds`: a batch of templates each
+    just under the render deadline cannot hold the transaction (and SQLite's write lock) for long."""
+    budget = settings.template_batch_render_seconds
+    if session.info.get(_SPENT, 0.0) >= budget:
+        raise Problem(400, "TemplateRenderLimit", f"template {template.id}: the templates of this request took "
+                                                  f"more than {budget:g} s to render (batch render time limit)",
+                      title="Template could not be rendered")
+    took: list[float] = []
+    try:
+        return await off_loop(_render_each, sandbox(settings), Revision.of(template), texts, values, took)
+    finally:
+        session.info[_SPENT] = session.info.get(_SPENT, 0.0) + sum(took)

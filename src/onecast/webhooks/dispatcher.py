@@ -176,6 +176,27 @@ class Dispatcher:
         return results
 
     async def _post(self, hook: Webhook, items: list[Due]) -> Outcome:
+        started = time.monotonic()
+
+        def elapsed() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        try:
+            async with self._slots:
+                code = await self._request(hook, items)
+        except BlockedTarget as exc:
+            return Outcome(retry.REJECTED, None, elapsed(), str(exc))
+        except httpx.TimeoutException:
+            return Outcome(retry.RETRY, None, elapsed(), f"no answer within {self.settings.webhook_timeout_seconds:g} s")
+        except Exception as exc:  # noqa: BLE001 - a network error, or anything else (an old row's URL the client
+            # refuses, a stored secret that does not decode): a failed attempt on the retry schedule, never a
+            # lane that fails and is claimed again at once
+            return Outcome(retry.RETRY, None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])
+        kind = retry.classify(code)
+        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}")
+
+    async def _request(self, hook: Webhook, items: list[Due]) -> int:
+        """POST the signed events; the answer's status code."""
         envelopes = [envelope(item.event) for item in items]
         body = json.dumps(envelopes if hook.batch else envelopes[0], separators=(",", ":")).encode()
         if hook.batch:
@@ -184,24 +205,9 @@ class Dispatcher:
             msg_id = items[0].event.id
         headers = signed_headers(hook.secret, live_secrets(hook, utcnow()), msg_id, int(time.time()), body)
         headers["Content-Type"] = "application/json"
-        started = time.monotonic()
-
-        def elapsed() -> int:
-            return int((time.monotonic() - started) * 1000)
-
-        try:
-            async with self._slots:
-                async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
-                    code = response.status_code
-                    await _read_some(response)
-        except BlockedTarget as exc:
-            return Outcome(retry.REJECTED, None, elapsed(), str(exc))
-        except httpx.TimeoutException:
-            return Outcome(retry.RETRY, None, elapsed(), f"no answer within {self.settings.webhook_timeout_seconds:g} s")
-        except (httpx.HTTPError, ConnectionError, OSError) as exc:
-            return Outcome(retry.RETRY, None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])
-        kind = retry.classify(code)
-        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}")
+        async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
+            await _read_some(response)
+            return response.status_code
 
     async def _record(self, webhook_id: str, results: list[tuple[list[Due], Outcome]], at: datetime) -> None:
         outcomes = {item.delivery_id: outcome for items, outcome in results for item in items}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,11 +35,9 @@ def view(hook: Webhook) -> dict[str, Any]:
     }
 
 
-def validate(body: WebhookIn, settings: Settings) -> None:
-    parts = urlsplit(body.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid("url", "must be an absolute http or https URL")
-    refuse_internal_urls(AddressGuard.from_settings(settings), {"url": body.url}, "")
+def validate(body: WebhookIn, settings: Settings) -> str:
+    """The URL to store (normalised), or a 400 naming the field that is wrong."""
+    url = refuse_internal_urls(AddressGuard.from_settings(settings), {"url": body.url}, "")["url"]
     if body.secret is not None and not valid_whsec(body.secret):
         raise invalid("secret", "a whsec_ secret must be base64 of 16 to 64 bytes")
     known = event_types()
@@ -53,11 +50,12 @@ def validate(body: WebhookIn, settings: Settings) -> None:
             if flt.name not in names:
                 raise invalid(f"subscriptions[{i}].filters[{j}].name",
                               f"{sub.type} has no filter {flt.name!r}; it has {sorted(names) or 'none'}")
+    return url
 
 
-def _apply(hook: Webhook, body: WebhookIn) -> None:
+def _apply(hook: Webhook, body: WebhookIn, url: str) -> None:
     hook.name = body.name
-    hook.url = body.url
+    hook.url = url
     hook.subscriptions = [s.model_dump() for s in body.subscriptions]
     hook.batch = body.batch
     hook.max_batch_size = body.maxBatchSize
@@ -69,11 +67,11 @@ def _apply(hook: Webhook, body: WebhookIn) -> None:
 
 
 async def create(session: AsyncSession, settings: Settings, space_id: str, body: WebhookIn, actor: str) -> Webhook:
-    validate(body, settings)
+    url = validate(body, settings)
     now = utcnow()
     hook = Webhook(id=new_id(), space_id=space_id, secret=body.secret or new_secret(), previous_secrets=[],
                    enabled=True, revision=1, created_on=now, created_by=actor, updated_on=now, updated_by=actor)
-    _apply(hook, body)
+    _apply(hook, body, url)
     session.add(hook)
     return hook
 
@@ -105,7 +103,7 @@ def _live_previous(hook: Webhook, now: datetime) -> list[dict[str, str]]:
 
 
 async def update(session: AsyncSession, settings: Settings, hook: Webhook, body: WebhookIn, actor: str) -> Webhook:
-    validate(body, settings)
+    url = validate(body, settings)
     now = utcnow()
     if body.secret is not None and body.secret != hook.secret:
         # Rotation: the old secret keeps signing for a grace period so receivers can switch.
@@ -113,7 +111,7 @@ async def update(session: AsyncSession, settings: Settings, hook: Webhook, body:
         hook.previous_secrets = [{"secret": hook.secret, "expiresOn": expires.isoformat()},
                                  *_live_previous(hook, now)][:5]
         hook.secret = body.secret
-    _apply(hook, body)
+    _apply(hook, body, url)
     hook.revision += 1
     hook.updated_on = now
     hook.updated_by = actor
