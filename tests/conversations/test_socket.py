@@ -17,6 +17,11 @@ from onecast.kit.clock import utcnow
 from tests.appusers.helpers import configure_auth, start_session
 from tests.appusers.live import EventSocket, running_api
 from tests.conftest import SpaceClient, new_space
+from tests.hostile.test_console_auth import PASSWORD
+from tests.hostile.test_console_auth import _agent_token as inbox_token
+from tests.hostile.test_console_auth import _user as console_user
+from tests.hostile.test_console_auth import login as console_login
+from tests.hostile.test_console_auth import logout as console_logout
 
 
 # Sessions are checked again only every 10 minutes here: a socket closed within seconds was
@@ -194,6 +199,18 @@ async def test_a_revoked_key_closes_the_sockets_of_sessions_minted_for_it(app, l
         assert await _close_code(agent_sock) == 4401
         assert await _still_open(visitor_sock)
         await _refused(live, space.space_id, agent_token)
+
+
+async def test_a_console_logout_closes_the_inbox_socket_it_opened(app, live):
+    space = await _space_on(app, live)
+    name = await console_user(app)
+    async with httpx.AsyncClient(base_url=live, timeout=30) as agent:
+        assert (await console_login(agent, name, PASSWORD)).status_code == 303
+        token = await inbox_token(agent, space.space_id)
+        async with _sockets(live, space, token) as (sock,):
+            await console_logout(agent)
+            assert await _close_code(sock) == 4401
+        await _refused(live, space.space_id, token)
 
 
 async def test_an_expired_session_closes_its_socket_at_the_next_check(app, database_url):

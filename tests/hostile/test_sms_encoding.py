@@ -54,6 +54,15 @@ def test_to_gsm_never_grows_the_segment_count_beyond_the_text(text):
     assert set(c for c in converted if not enc.is_gsm7(c)) <= set(text)
 
 
+def test_an_escape_character_in_the_text_is_not_gsm7():
+    """0x1B is the escape to the extension table: sent as GSM-7 it would swallow the next
+    character (hypothesis found the lone "\\x1b" that decoded to nothing)."""
+    for text in ("\x1b", "a\x1bb", "\x1b" * 200):
+        encoding, _ = enc.segment_count(text)
+        assert encoding == "ucs2"
+        assert b"".join(enc.split_units(text, encoding)).decode("utf-16-be") == text
+
+
 def test_boundaries():
     assert enc.segment_count("a" * 160) == ("gsm7", 1)
     assert enc.segment_count("a" * 161) == ("gsm7", 2)

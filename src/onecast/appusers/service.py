@@ -205,6 +205,10 @@ async def end_agent_sessions(session: AsyncSession, provider: str, profile_id: s
     if device_id is not None:
         stmt = stmt.where(AppSession.device_id == device_id)
     ended = list((await session.execute(stmt.with_for_update())).scalars())
+    by_space: dict[str, list[str]] = {}
     for app_session in ended:
         _end(session, app_session)
+        by_space.setdefault(app_session.space_id, []).append(app_session.id)
+    for space_id, session_ids in by_space.items():  # the inbox sockets those logins opened close too
+        close_sockets(session, space_id, session_ids)
     return len(ended)

@@ -8,7 +8,8 @@ import unicodedata
 # The GSM 7-bit default alphabet in code order: index = septet value.
 GSM7_TABLE = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
               "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-GSM7_BASIC = set(GSM7_TABLE)
+# 0x1B is the escape to the extension table, not a character: a text holding ESC is not GSM-7.
+GSM7_BASIC = set(GSM7_TABLE) - {"\x1b"}
 # Extension table characters take two septets (escape + char).
 GSM7_EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D,
                   "]": 0x3E, "|": 0x40, "€": 0x65}
