@@ -398,3 +398,21 @@ def test_every_write_claims_its_key_through_an_authentication_dependency(app):
     assert len(writes) > 100
     unclaimed = {path for path, route in writes if not _dependencies(route.dependant, set()) & CLAIMING}
     assert unclaimed == PUBLIC_WRITES
+
+
+async def test_a_stored_answer_holding_a_new_key_is_encrypted_at_rest(app, space):
+    """`POST /keys` answers the raw key once; its stored answer, kept for replay, must not hold it
+    in clear text in the database."""
+    from sqlalchemy import Text, select, type_coerce
+
+    from onecast.kit.models import IdempotencyRecord
+
+    created = await space.post("/keys", json={"name": "ci"}, headers={"Idempotency-Key": "new-key-1"})
+    assert created.status_code == 201, created.text
+    raw_key = created.json()["apiKey"]
+    replayed = await space.post("/keys", json={"name": "ci"}, headers={"Idempotency-Key": "new-key-1"})
+    assert replayed.headers.get("idempotent-replayed") == "true" and replayed.json()["apiKey"] == raw_key
+    async with app.state.db.read() as session:
+        stored = (await session.execute(select(type_coerce(IdempotencyRecord.body, Text)).where(
+            IdempotencyRecord.key == "new-key-1"))).scalars().all()
+    assert stored and all(raw_key not in text for text in stored)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
 from onecast.kit.db import Base, JSONDoc, UTCDateTime
+from onecast.kit.secrets import EncryptedText
 
 
 class IdempotencyRecord(Base):
@@ -20,7 +21,8 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     headers: Mapped[dict] = mapped_column(JSONDoc, default=dict)
-    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Encrypted: an answer can hold a secret shown once (a new API key, a webhook secret).
+    body: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
