@@ -282,6 +282,25 @@ async def test_an_anonymous_visitor_is_never_an_agent(anon, space):
     assert r.status_code == 404  # the team is unpublished, and the visitor is no agent of it
 
 
+# --- presence: who is online is not every visitor's business ---------------------------------
+
+
+async def test_an_app_user_sees_its_own_and_published_agents_presence_only(world):
+    mallory, ann = world.mallory, world.ann
+    r = await mallory.request("GET", "/presence/appmessaging", params={"id": ["alice"]})
+    assert r.status_code == 403 and "alice" in r.json()["detail"]
+    r = await mallory.request("GET", "/presence", params={"id": ["alice"]})
+    assert r.status_code == 403
+    r = await mallory.request("GET", "/presence/appmessaging", params={"id": [mallory.profile_id]})
+    assert r.status_code == 200 and r.json()[0]["profileId"] == mallory.profile_id
+    r = await mallory.request("GET", "/presence", params={"id": ["agent-ann", "agent-bob"]})
+    assert r.status_code == 200 and {p["profileId"] for p in r.json()} == {"agent-ann", "agent-bob"}
+    # The agents and the server see anyone in the space.
+    for caller in (ann.request, world.space.request):
+        r = await caller("GET", "/presence/appmessaging", params={"id": ["alice", mallory.profile_id]})
+        assert r.status_code == 200 and len(r.json()) == 2
+
+
 # --- credentials of a deleted space, of a revoked key ----------------------------------------
 
 

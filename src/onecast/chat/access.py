@@ -51,6 +51,25 @@ async def require_agent(session: AsyncSession, caller: Caller, chat: Chat) -> No
                     f"conversation (POST /conversations/{chat.conversation_id}/messages)")
 
 
+async def require_presence_of(session: AsyncSession, caller: Caller, profile_ids: list[str],
+                              of_agents: bool) -> None:
+    """Who may learn whether a profile is online. The server and agents: anyone in the space. An app
+    user: itself, and (for agent presence) the members of published teams, the people a widget
+    offers to talk to; never whether another customer is online."""
+    if caller.is_server:
+        return
+    space_teams = await teams.teams(session, caller.space_id)
+    if any(is_agent_of(caller, t) for t in space_teams):
+        return
+    visible = {caller.profile_id}
+    if of_agents:
+        visible |= {m for t in space_teams if t.is_public for m in teams.members(t)}
+    hidden = [p for p in profile_ids if p not in visible]
+    if hidden:
+        raise forbidden("An app user sees its own presence and that of published teams' agents only; "
+                        f"not {', '.join(hidden[:5])}")
+
+
 def may_open_with(caller: Caller, team: ChatTeam) -> bool:
     return caller.is_server or team.is_public or is_agent_of(caller, team)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from onecast.appusers.auth import Caller, CallerAuth
-from onecast.chat import presence, service, teams
+from onecast.chat import access, presence, service, teams
 from onecast.chat.schemas import (AgentPresenceOut, AppMessagingConfig, AssignIn, ChannelConfig, ChannelIn,
                                   ChatConfigOut, ChatIn, ChatMessagePost, ChatOut, ChatParticipant, ChatUpdate,
                                   CloseIn, FormIn, TeamConfigOut, TeamIn, TeamOut, TeamSettings,
@@ -189,6 +189,7 @@ async def chat_status_updates(request: Request, caller: CallerAuth, chatId: Chat
 async def agent_presence(request: Request, caller: CallerAuth, ids: Ids,
                          status: Annotated[Literal["away", "available", "offline"] | None, Query()] = None) -> list:
     async with get_db(request).read() as session:
+        await access.require_presence_of(session, caller, ids, of_agents=True)
         return await presence.agents(session, caller.space_id, list(dict.fromkeys(ids)), status)
 
 
@@ -209,6 +210,7 @@ async def set_available(request: Request, caller: CallerAuth, profile_id: Agent 
 @router.get("/presence/appmessaging", response_model=list[UserPresenceOut], summary="App users: online or offline")
 async def app_user_presence(request: Request, caller: CallerAuth, ids: Ids) -> list:
     async with get_db(request).read() as session:
+        await access.require_presence_of(session, caller, ids, of_agents=False)
         return await presence.app_users(session, caller.space_id, list(dict.fromkeys(ids)))
 
 
