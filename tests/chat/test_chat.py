@@ -275,14 +275,40 @@ async def test_last_messages_of_a_page_of_chats_in_one_query(app, space, team):
     try:
         async with app.state.db.read() as session:
             statements.clear()
-            newest = await conversations.last_messages(session, space.space_id, conversation_ids)
+            newest = await conversations.last_messages(
+                session, space.space_id, {c["id"]: (c["context"]["conversationId"], None) for c in chats})
             assert len(statements) == 1, statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
     for i, chat in enumerate(chats):
         history = (await space.get(f"/chats/{chat['id']}/messages")).json()["messages"]
         if i == 0:
-            assert conversation_ids[0] not in newest and history == []
+            assert chat["id"] not in newest and history == []
         else:
-            assert newest[conversation_ids[i]] == history[0]
+            assert newest[chat["id"]] == history[0]
             assert history[0]["parts"][0]["data"] == f"m{i}.{i - 1}"
+
+
+async def test_a_closed_chats_last_message_is_its_own_not_the_next_chats(app, space, team):
+    """The visitor's next chat goes on in the same conversation: the closed chat's last message is
+    the last one before it closed (the console showed the next chat's welcome text)."""
+    from onecast.conversations import service as conversations
+
+    body = {"name": "First", "teamId": "support", "channelId": "appMessaging",
+            "participants": [{"id": "buyer-x", "role": "participant"}]}
+    first = (await space.post("/chats", json={**body, "id": "first"})).json()
+    r = await space.post("/chats/first/messages", json={"parts": [{"data": "bye"}], "from": {"profileId": "agent-ann"}})
+    assert r.status_code in (200, 201), r.text
+    assert (await space.put("/chats/first/close", json={"bypassMessage": True})).status_code == 200
+    closed = (await space.get("/chats/first")).json()
+    assert (await space.post("/chats", json={**body, "id": "second", "name": "Second"})).status_code == 201
+    r = await space.post("/chats/second/messages", json={"parts": [{"data": "welcome back"}],
+                                                         "from": {"profileId": "agent-ann"}})
+    assert r.status_code in (200, 201), r.text
+    conversation = first["context"]["conversationId"]
+    async with app.state.db.read() as session:
+        newest = await conversations.last_messages(session, space.space_id, {
+            "first": (conversation, datetime.fromisoformat(closed["_closedOn"].replace("Z", "+00:00"))),
+            "second": (conversation, None)})
+    assert newest["first"]["parts"][0]["data"] == "bye"
+    assert newest["second"]["parts"][0]["data"] == "welcome back"

@@ -90,7 +90,7 @@ def console(console_database) -> Console:
     proc = subprocess.Popen([sys.executable, "-m", "onecast.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded 2-core machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/console/login", timeout=1).status_code == 200:

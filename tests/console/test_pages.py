@@ -67,6 +67,12 @@ def test_session_cookie_and_csrf(console):
         assert fresh != token  # a new token at login
         made = client.post(f"/console/spaces/{console.space_id}/keys", headers={"X-CSRF-Token": fresh},
                            data={"name": "via header"})
-        assert made.status_code == 200 and "via header" in made.text
+        # POST, redirect, GET: the new key is shown once by the page it leads to; a reload shows
+        # it no more and creates no second key.
+        assert made.status_code == 303 and made.headers["location"] == f"/console/spaces/{console.space_id}/keys"
+        shown = client.get(made.headers["location"])
+        assert "via header" in shown.text and 'id="new-key"' in shown.text
+        again = client.get(made.headers["location"])
+        assert 'id="new-key"' not in again.text and again.text.count("via header") == 1
     paths = httpx.get(console.base + "/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/console")]

@@ -134,7 +134,8 @@ async def agent_session_token(session: AsyncSession, space_id: str, profile_id: 
         AppSession.is_active.is_(True), AppSession.expires_on > now + timedelta(hours=1))
         .order_by(AppSession.expires_on.desc()).limit(1))).scalar_one_or_none()
     if app_session is None:
-        await profiles.upsert_for_send(session, space_id, profile_id, {}, f"session:{profile_id}")
+        # No profile is made for the agent: a console user is staff of the installation, not a
+        # contact of the customer's space.
         app_session = AppSession(id=new_id(), space_id=space_id, profile_id=profile_id, provider=provider,
                                  device_id=device_id, nonce=secrets.token_urlsafe(12), is_active=True,
                                  created_on=now, expires_on=now + SESSION_LIFETIME, key_id=key_id)

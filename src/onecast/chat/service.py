@@ -17,6 +17,7 @@ from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, not_found
 from onecast.kit.etag import check_if_match, etag_for
 from onecast.kit.events import record_event
+from onecast.realtime.notify import emit, envelope
 from onecast.kit.ids import new_id
 
 CHAT_ROLES = {"owner": {"canSend": True, "canAddParticipants": True, "canRemoveParticipants": True},
@@ -44,6 +45,10 @@ def view(chat: Chat) -> dict[str, Any]:
 
 def _record(session: AsyncSession, chat: Chat, name: str, payload: dict[str, Any]) -> None:
     record_event(session, chat.space_id, name, chat.id, payload, chat.revision)
+    # The chat's agents see its state change live (an inbox page open while a colleague closes it).
+    agents = {p["id"] for p in chat.participants or [] if p["role"] == "agent"} | ({chat.agent_id} - {None})
+    emit(session, chat.space_id, agents, envelope(chat.space_id, name, payload, created_by=chat.updated_by or "system",
+                                                  conversation_id=chat.conversation_id, revision=chat.revision))
 
 
 def _touch(chat: Chat, actor: str) -> None:

@@ -21,7 +21,7 @@ from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.conversations import service as conversations
-from onecast.kit.errors import Problem
+from onecast.kit.errors import Problem, invalid
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
 
@@ -49,8 +49,9 @@ async def _rows(request: Request, viewer: Viewer, space_id: str):  # noqa: ANN20
         space = await visible_space(session, viewer, space_id)
         rows = list((await session.execute(select(Chat).where(Chat.space_id == space_id, Chat.deleted_on.is_(None))
                                            .order_by(Chat.updated_on.desc()).limit(200))).scalars())
-        newest = await conversations.last_messages(session, space_id, [c.conversation_id for c in rows])
-    return space, rows, {c.id: newest.get(c.conversation_id) for c in rows}
+        newest = await conversations.last_messages(session, space_id, {
+            c.id: (c.conversation_id, c.closed_on if c.status == "closed" else None) for c in rows})
+    return space, rows, {c.id: newest.get(c.id) for c in rows}
 
 
 @router.get("/spaces/{space_id}/chats", response_class=HTMLResponse)
@@ -76,7 +77,8 @@ async def _chat(request: Request, viewer: Viewer, space_id: str, chat_id: str, t
 @router.get("/spaces/{space_id}/chats/{chat_id}", response_class=HTMLResponse)
 async def chat_page(request: Request, viewer: Reader, space_id: SpaceId, chat_id: ChatId) -> HTMLResponse:
     if request.headers.get("HX-Request"):
-        return await _chat(request, viewer, space_id, chat_id, "chat_messages.html")
+        part = "chat_header.html" if request.query_params.get("part") == "header" else "chat_messages.html"
+        return await _chat(request, viewer, space_id, chat_id, part)
     async with get_db(request).read() as session:
         await visible_space(session, viewer, space_id)
     return await _chat(request, viewer, space_id, chat_id, "chat.html",
@@ -89,6 +91,8 @@ async def reply(request: Request, viewer: Writer, space_id: SpaceId, chat_id: Ch
     here = f"/console/spaces/{space_id}/chats/{chat_id}"
     try:
         text = form.get("body") or ""
+        if not text:  # fields() strips: a reply of spaces is no reply
+            raise invalid("body", "write something before sending")
         body = ChatMessagePost.model_validate({"parts": [{"type": "text/plain", "data": text,
                                                           "size": len(text.encode())}],
                                                "from": {"profileId": viewer.agent}})
@@ -98,10 +102,10 @@ async def reply(request: Request, viewer: Writer, space_id: SpaceId, chat_id: Ch
             chat = await chats.get(session, caller, chat_id, lock=True)
             await chats.send(session, caller, chat, body.model_dump(mode="json", by_alias=True, exclude_none=True))
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
+        return await back(request, here, error=problem_text(exc))
     if request.headers.get("HX-Request"):
         return await _chat(request, viewer, space_id, chat_id, "chat_messages.html")
-    return back(here, notice="Reply sent")
+    return await back(request, here, notice="Reply sent")
 
 
 @router.post("/spaces/{space_id}/chats/{chat_id}/assign")
@@ -114,8 +118,8 @@ async def assign_to_me(request: Request, viewer: Writer, space_id: SpaceId, chat
             chat = await chats.get(session, caller, chat_id)
             await chats.assign(session, caller, chat_id, chat.team_id, viewer.agent)
     except Problem as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice="Assigned to you")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice="Assigned to you")
 
 
 @router.post("/spaces/{space_id}/chats/{chat_id}/close")
@@ -126,5 +130,5 @@ async def close(request: Request, viewer: Writer, space_id: SpaceId, chat_id: Ch
             await visible_space(session, viewer, space_id)
             await chats.close(session, _caller(viewer, space_id), chat_id, False)
     except Problem as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice="Chat closed")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice="Chat closed")

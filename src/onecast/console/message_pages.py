@@ -77,6 +77,8 @@ async def message_page(request: Request, viewer: Reader, space_id: SpaceId,
         if message is None:
             raise not_found("Message")
         events = await messages.status_history(session, message.id)
+        if request.headers.get("HX-Request") and request.query_params.get("part") == "live":
+            return page(request, "message_live.html", viewer=viewer, space=space, message=message, events=events)
         deliveries = await sandbox.list_deliveries(session, space_id, message_id=message.id)
     return page(request, "message.html", viewer=viewer, space=space, message=message, events=events,
                 deliveries=deliveries, **flash(request))
@@ -120,16 +122,16 @@ async def edit_profile(request: Request, viewer: Writer, space_id: SpaceId, prof
     try:
         data = json.loads(form.get("data") or "{}")
         if not isinstance(data, dict):
-            return back(here, error="The fields must be a JSON object")
+            return await back(request, here, error="The fields must be a JSON object")
         async with get_db(request).transaction() as session:
             space = await visible_space(session, viewer, space_id)
             profile = await profiles.require_profile(session, space_id, profile_id, lock=True)
             await profiles.replace_profile(session, profile, data, viewer.principal(space_id, space.account_id).actor)
     except json.JSONDecodeError as exc:
-        return back(here, error=f"The fields are not valid JSON: {exc}")
+        return await back(request, here, error=f"The fields are not valid JSON: {exc}")
     except Problem as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice="Profile saved")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice="Profile saved")
 
 
 @router.post("/spaces/{space_id}/profiles/{profile_id}/optins")
@@ -144,5 +146,5 @@ async def edit_opt_ins(request: Request, viewer: Writer, space_id: SpaceId, prof
             await profiles.set_opt_ins(session, profile, [channel], value,
                                        viewer.principal(space_id, space.account_id).actor)
     except Problem as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice=f"Opted {'in to' if value else 'out of'} {channel}")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice=f"Opted {'in to' if value else 'out of'} {channel}")

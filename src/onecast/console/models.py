@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onecast.kit.clock import utcnow
 from onecast.kit.db import Base, UTCDateTime
+from onecast.kit.secrets import EncryptedJSON
 
 
 class ConsoleUser(Base):
@@ -33,6 +34,10 @@ class ConsoleSession(Base):
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_on: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The notice or error of the last form, shown once by the next page: kept here, not in the URL,
+    # so a reload does not show it again and a crafted link cannot put text in the banner. Encrypted:
+    # it may hold a new API key until that page is shown.
+    flash: Mapped[dict | None] = mapped_column(EncryptedJSON, nullable=True)
 
 
 class ConsoleLoginFailures(Base):

@@ -96,7 +96,7 @@ async def _done(request: Request, viewer: Viewer, space_id: str, address: str, n
     """htmx swaps in the updated thread; a plain form post goes back to the page."""
     if request.headers.get("HX-Request"):
         return await _thread_response(request, viewer, space_id, address)
-    return back(f"/console/spaces/{space_id}/sandbox", notice=notice)
+    return await back(request, f"/console/spaces/{space_id}/sandbox", notice=notice)
 
 
 @router.post("/spaces/{space_id}/sandbox/receipts/{message_id}")
@@ -116,7 +116,7 @@ async def mark(request: Request, viewer: Writer, space_id: SpaceId,
             await messages.post_status(session, viewer.principal(space_id, space.account_id), message_id, status,
                                        current.channel or "sandbox", details, None)
     except Problem as exc:
-        return back(f"/console/spaces/{space_id}/sandbox", error=problem_text(exc))
+        return await back(request, f"/console/spaces/{space_id}/sandbox", error=problem_text(exc))
     return await _done(request, viewer, space_id, form.get("address", ""), f"Marked {status}")
 
 
@@ -126,6 +126,8 @@ async def reply(request: Request, viewer: Writer, space_id: SpaceId) -> Response
     form = await fields(request)
     address, channel_id = form.get("address", ""), form.get("channel", "")
     try:
+        if not form.get("body"):  # fields() strips: a reply of spaces is no reply
+            raise invalid("body", "write something before sending")
         async with get_db(request).transaction() as session:
             space = await visible_space(session, viewer, space_id)
             channel = resolve(channel_id, await enabled_channels(session, space_id))
@@ -136,7 +138,7 @@ async def reply(request: Request, viewer: Writer, space_id: SpaceId) -> Response
             await inbounds.receive_inbound(session, space_id, viewer.principal(space_id, space.account_id).actor,
                                            inbound)
     except (Problem, ValidationError) as exc:
-        return back(f"/console/spaces/{space_id}/sandbox", error=problem_text(exc))
+        return await back(request, f"/console/spaces/{space_id}/sandbox", error=problem_text(exc))
     return await _done(request, viewer, space_id, address, "Reply received")
 
 
@@ -152,5 +154,5 @@ async def settings(request: Request, viewer: Writer, space_id: SpaceId) -> Respo
                                                         "autoReply": form.get("autoReply") or None})
             await sandbox.put_settings(session, space_id, changed.model_dump())
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice="Simulator settings saved (they apply within a second)")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice="Simulator settings saved (they apply within a second)")

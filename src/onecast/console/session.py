@@ -99,9 +99,15 @@ async def load_session(request: Request) -> dict:
             row = await session_store.find(db, cookie["sid"])
         if row is not None:
             data = {"sid": cookie["sid"], "row": row.id, "csrf": row.csrf, "user": row.user_id, "key": row.key_id}
-            if session_store.needs_touch(row, utcnow()):
+            # A page, not a form post or an htmx fragment, shows the last form's notice, once.
+            shows_flash = bool(row.flash) and request.method == "GET" and not request.headers.get("HX-Request")
+            if shows_flash:
+                data["flash"] = row.flash
+            if shows_flash or session_store.needs_touch(row, utcnow()):
                 async with get_db(request).transaction() as db:
                     await session_store.touch(db, row.id)
+                    if shows_flash:
+                        await session_store.take_flash(db, row.id)
     elif isinstance(cookie.get("csrf"), str):
         data = {"csrf": cookie["csrf"]}
     request.scope["console_session"] = data

@@ -55,6 +55,14 @@ async def touch(session: AsyncSession, row_id: str) -> None:
     await session.execute(update(ConsoleSession).where(ConsoleSession.id == row_id).values(last_seen_on=utcnow()))
 
 
+async def set_flash(session: AsyncSession, row_id: str, flash: dict[str, str]) -> None:
+    await session.execute(update(ConsoleSession).where(ConsoleSession.id == row_id).values(flash=flash))
+
+
+async def take_flash(session: AsyncSession, row_id: str) -> None:
+    await session.execute(update(ConsoleSession).where(ConsoleSession.id == row_id).values(flash=None))
+
+
 def agent_profile(username: str | None, key_id: str | None) -> str:
     """The profile a viewer acts as in the agent inbox: the user name, or the API key's id."""
     return username if username is not None else f"key:{key_id}"

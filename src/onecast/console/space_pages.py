@@ -61,20 +61,18 @@ async def spaces_page(request: Request, viewer: Reader) -> HTMLResponse:
 @router.post("/spaces", response_class=HTMLResponse)
 async def create_space(request: Request, viewer: Writer) -> Response:
     if viewer.key_space_id:
-        return back("/console/spaces", error="An API key cannot create spaces: log in as a console user")
+        return await back(request, "/console/spaces", error="An API key cannot create spaces: log in as a console user")
     name = (await fields(request)).get("name") or "unnamed"
     async with get_db(request).transaction() as session:
         space, _key, raw = await spaces.create_account_with_space(session, name[:200])
-    async with get_db(request).read() as session:
-        found = await visible_spaces(session, viewer)
-    return page(request, "spaces.html", viewer=viewer, spaces=found, new_space=space, new_key=raw)
+    return await back(request, "/console/spaces", new_space_name=space.name, new_space_id=space.id, new_key=raw)
 
 
-async def _keys_page(request: Request, viewer: Viewer, space_id: str, **extra: object) -> HTMLResponse:
+async def _keys_page(request: Request, viewer: Viewer, space_id: str) -> HTMLResponse:
     async with get_db(request).read() as session:
         space = await visible_space(session, viewer, space_id)
         keys = await spaces.list_keys(session, space_id)
-    return page(request, "keys.html", viewer=viewer, space=space, keys=keys, **{**flash(request), **extra})
+    return page(request, "keys.html", viewer=viewer, space=space, keys=keys, **flash(request))
 
 
 @router.get("/spaces/{space_id}/keys", response_class=HTMLResponse)
@@ -83,12 +81,13 @@ async def keys_page(request: Request, viewer: Reader, space_id: SpaceId) -> HTML
 
 
 @router.post("/spaces/{space_id}/keys", response_class=HTMLResponse)
-async def create_key(request: Request, viewer: Writer, space_id: SpaceId) -> HTMLResponse:
+async def create_key(request: Request, viewer: Writer, space_id: SpaceId) -> Response:
     name = (await fields(request)).get("name") or "console"
     async with get_db(request).transaction() as session:
         await visible_space(session, viewer, space_id)
         key, raw = await spaces.create_key(session, space_id, name[:200])
-    return await _keys_page(request, viewer, space_id, new_key=raw, new_key_id=key.id)
+    # Shown once by the page the browser is sent to, so a reload does not create a second key.
+    return await back(request, f"/console/spaces/{space_id}/keys", new_key=raw, new_key_id=key.id)
 
 
 @router.post("/spaces/{space_id}/keys/{key_id}/revoke")
@@ -99,8 +98,8 @@ async def revoke_key(request: Request, viewer: Writer, space_id: SpaceId,
         await spaces.revoke_key(session, space_id, key_id)
     key_cache(request).clear()
     if key_id == viewer.key_id:
-        return back("/console/login")
-    return back(f"/console/spaces/{space_id}/keys", notice="Key revoked")
+        return await back(request, "/console/login")
+    return await back(request, f"/console/spaces/{space_id}/keys", notice="Key revoked")
 
 
 @router.get("/spaces/{space_id}/channels", response_class=HTMLResponse)
@@ -137,10 +136,10 @@ async def create_channel(request: Request, viewer: Writer, space_id: SpaceId) ->
             await channels.create_channel(session, space_id, body.model_dump(),
                                           AddressGuard.from_settings(request.app.state.settings))
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
+        return await back(request, here, error=problem_text(exc))
     except ValueError as exc:
-        return back(here, error=f"Extra config: {exc}")
-    return back(here, notice=f"Channel {body.id} created")
+        return await back(request, here, error=f"Extra config: {exc}")
+    return await back(request, here, notice=f"Channel {body.id} created")
 
 
 @router.post("/spaces/{space_id}/channels/{channel_id}/test")
@@ -159,5 +158,5 @@ async def test_send(request: Request, viewer: Writer, space_id: SpaceId,
             space = await visible_space(session, viewer, space_id)
             (message,) = await messages.send_many(session, viewer.principal(space_id, space.account_id), [item])
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
-    return back(f"/console/spaces/{space_id}/messages/{message.id}", notice="Test message sent")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, f"/console/spaces/{space_id}/messages/{message.id}", notice="Test message sent")

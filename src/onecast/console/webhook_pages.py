@@ -60,8 +60,8 @@ async def create_webhook(request: Request, viewer: Writer, space_id: SpaceId) ->
             hook = await webhooks.create(session, get_settings(request), space_id, body,
                                          viewer.principal(space_id, space.account_id).actor)
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
-    return back(f"{here}/{hook.id}", notice="Webhook created")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, f"{here}/{hook.id}", notice="Webhook created")
 
 
 @router.get("/spaces/{space_id}/webhooks/{hook_id}", response_class=HTMLResponse)
@@ -89,8 +89,8 @@ async def _change(request: Request, viewer: Viewer, space_id: str, hook_id: str,
             await webhooks.update(session, get_settings(request), hook, _body(hook, **changes),
                                   viewer.principal(space_id, space.account_id).actor)
     except (Problem, ValidationError) as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice=notice)
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice=notice)
 
 
 @router.post("/spaces/{space_id}/webhooks/{hook_id}/rotate")
@@ -114,7 +114,7 @@ async def replay(request: Request, viewer: Writer, space_id: SpaceId, hook_id: H
     try:
         hours = float(str(form.get("hours") or "24"))
     except ValueError:
-        return back(here, error="Hours must be a number")
+        return await back(request, here, error="Hours must be a number")
     try:
         async with get_db(request).transaction() as session:
             await visible_space(session, viewer, space_id)
@@ -122,8 +122,8 @@ async def replay(request: Request, viewer: Writer, space_id: SpaceId, hook_id: H
             ids = await webhooks.replay(session, get_settings(request), hook, event_id=event_id,
                                         start=None if event_id else utcnow() - timedelta(hours=hours), end=None)
     except Problem as exc:
-        return back(here, error=problem_text(exc))
-    return back(here, notice=f"Replaying {len(ids)} event{'s' if len(ids) != 1 else ''}")
+        return await back(request, here, error=problem_text(exc))
+    return await back(request, here, notice=f"Replaying {len(ids)} event{'s' if len(ids) != 1 else ''}")
 
 
 @router.post("/spaces/{space_id}/webhooks/{hook_id}/delete")
@@ -132,4 +132,4 @@ async def delete_webhook(request: Request, viewer: Writer, space_id: SpaceId, ho
         space = await visible_space(session, viewer, space_id)
         hook = await webhooks.get(session, space_id, hook_id, lock=True)
         await webhooks.delete(session, hook, viewer.principal(space_id, space.account_id).actor)
-    return back(f"/console/spaces/{space_id}/webhooks", notice="Webhook deleted")
+    return await back(request, f"/console/spaces/{space_id}/webhooks", notice="Webhook deleted")

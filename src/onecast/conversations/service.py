@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers.auth import Caller
@@ -356,18 +356,24 @@ async def events_forward(session: AsyncSession, caller: Caller, conversation_id:
     return [_stream_view(e) for e in rows.scalars()]
 
 
-async def last_messages(session: AsyncSession, space_id: str, conversation_ids: list[str]) -> dict[str, dict]:
-    """The newest message of each conversation (those with one), in one query for a page of them."""
-    if not conversation_ids:
+async def last_messages(session: AsyncSession, space_id: str,
+                        conversations: dict[str, tuple[str, datetime | None]]) -> dict[str, dict]:
+    """The newest message of each conversation, sent at or before its bound if it has one (a closed
+    chat ends there, though its conversation goes on with the visitor's next chat), in one query for
+    a page of them. `conversations` maps a caller's key (a chat id) to (conversation id, bound)."""
+    if not conversations:
         return {}
-    newest = (select(ConversationMessage.conversation_id, func.max(ConversationMessage.sent_event_id).label("last"))
-              .where(ConversationMessage.space_id == space_id,
-                     ConversationMessage.conversation_id.in_(set(conversation_ids)))
-              .group_by(ConversationMessage.conversation_id).subquery())
-    rows = await session.execute(select(ConversationMessage).join(newest, and_(
-        ConversationMessage.conversation_id == newest.c.conversation_id,
-        ConversationMessage.sent_event_id == newest.c.last)).where(ConversationMessage.space_id == space_id))
-    return {m.conversation_id: message_view(m) for m in rows.scalars()}
+    M = ConversationMessage
+    pages = [select(literal(key).label("key"), func.max(M.sent_event_id).label("last"),
+                    literal(conversation_id).label("conversation_id"))
+             .where(M.space_id == space_id, M.conversation_id == conversation_id,
+                    *([M.sent_on <= bound] if bound is not None else []))
+             for key, (conversation_id, bound) in conversations.items()]
+    newest = union_all(*pages).subquery()
+    rows = await session.execute(select(newest.c.key, M).join(newest, and_(
+        M.conversation_id == newest.c.conversation_id, M.sent_event_id == newest.c.last))
+        .where(M.space_id == space_id))
+    return {key: message_view(m) for key, m in rows.all()}
 
 
 async def messages_backward(session: AsyncSession, caller: Caller, conversation_id: str, start: int | None,

@@ -1,24 +1,28 @@
-// The agent inbox, live: the app-user WebSocket of the logged-in agent; each conversation event
-// makes htmx reload the fragment that shows it (the chat's messages, or the chat list).
+// The agent inbox, live: the app-user WebSocket of the logged-in agent; each conversation or chat
+// event makes htmx reload the fragments that show it (the chat's header and messages, or the list).
 (function () {
   const target = document.querySelector("[data-socket]");
   if (!target || !target.dataset.socket) return;
   const conversation = target.dataset.conversationId;
   let socket = null;
   let delay = 1000;
+  function refresh() {
+    const parts = document.querySelectorAll("[data-live-part]");
+    (parts.length ? parts : [target]).forEach(function (part) { htmx.trigger(part, "refresh"); });
+  }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     socket = new WebSocket(scheme + "//" + location.host + target.dataset.socket);
     socket.onopen = function () {  // catch up on anything sent while the socket was down
       delay = 1000;
       target.dataset.live = "yes";
-      htmx.trigger(target, "refresh");
+      refresh();
     };
     socket.onmessage = function (message) {
       const event = JSON.parse(message.data);
-      if (!event.name || !event.name.startsWith("conversation")) return;
+      if (!event.name || !(event.name.startsWith("conversation") || event.name.startsWith("chat."))) return;
       if (conversation && event.conversationId && event.conversationId !== conversation) return;
-      htmx.trigger(target, "refresh");
+      refresh();
     };
     socket.onclose = function () {
       target.dataset.live = "no";

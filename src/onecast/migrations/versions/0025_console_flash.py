@@ -1,0 +1,24 @@
+"""console: notices and errors kept with the login, shown once (not in the page's query string)
+
+Revision ID: 0025_console_flash
+Revises: 0020_console_sessions
+Create Date: 2026-12-03 16:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0025_console_flash'
+down_revision = '0020_console_sessions'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('console_sessions') as batch:
+        batch.add_column(sa.Column('flash', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('console_sessions') as batch:
+        batch.drop_column('flash')
