@@ -23,6 +23,12 @@ def test_create_and_revoke_a_key(page, console):
     page.goto(f"/console/spaces/{console.space_id}/keys")
     assert raw not in page.page.content()
     row = page.page.locator("#keys tr", has_text="from the browser")
+    asked = []
+    page.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Revoke").click()  # dismissed: nothing happens
+    assert asked and "from the browser" in asked[0] and "stop working" in asked[0]
+    expect(row).to_contain_text("active")
+    page.page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Revoke").click()
     expect(page.page.locator("#keys tr", has_text="from the browser")).to_contain_text("revoked")
     assert httpx.get(f"{console.base}/apispaces/{console.space_id}/channels",

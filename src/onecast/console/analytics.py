@@ -15,11 +15,11 @@ from onecast.console.access import visible_space
 from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer
 from onecast.kit.clock import utcnow
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages.models import Message, MessageStatusEvent
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 SERIES = ("sent", "delivered", "failed")
 COLOURS = {"sent": "#2f6fde", "delivered": "#17803d", "failed": "#b42318"}
 WIDTH, HEIGHT, PAD = 640, 200, 32

@@ -22,10 +22,10 @@ from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.conversations import service as conversations
 from onecast.kit.errors import Problem, invalid
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]

@@ -14,11 +14,11 @@ from onecast.console.session import check_csrf, current_viewer, load_session, re
 from onecast.kit.auth import lookup_key
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import not_found
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db, get_settings
 
 log = structlog.get_logger("onecast.console")
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
 

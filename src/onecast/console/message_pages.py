@@ -17,7 +17,7 @@ from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.clock import as_utc
 from onecast.kit.errors import Problem, not_found
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages import history as message_history
 from onecast.messages import service as messages
@@ -25,7 +25,7 @@ from onecast.messages.models import Message
 from onecast.profiles import service as profiles
 from onecast.profiles.query import parse_query_string
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]
@@ -104,33 +104,45 @@ ProfileId = Annotated[str, Path(max_length=255)]
 
 @router.get("/spaces/{space_id}/profiles/{profile_id}", response_class=HTMLResponse)
 async def profile_page(request: Request, viewer: Reader, space_id: SpaceId, profile_id: ProfileId) -> HTMLResponse:
+    return await _profile_page(request, viewer, space_id, profile_id)
+
+
+async def _profile_page(request: Request, viewer: Viewer, space_id: str, profile_id: str, *,
+                        edited: str | None = None, error: str | None = None) -> HTMLResponse:
+    """The profile; after a refused edit, with the user's text as typed (422), not the stored one."""
     async with get_db(request).read() as session:
         space = await visible_space(session, viewer, space_id)
         profile = await profiles.require_profile(session, space_id, profile_id)
         doc = await profiles.document(session, profile)
         sent, _cursor = await message_history.history(session, space_id, profile_id, channel=None, direction=None,
                                                       before=None, limit=100, cursor=None)
-    fields_only = {k: v for k, v in (profile.data or {}).items()}
-    return page(request, "profile.html", viewer=viewer, space=space, profile=profile, doc=doc,
-                data_json=json.dumps(fields_only, indent=2, sort_keys=True), history=sent, **flash(request))
+    stored = json.dumps(dict(profile.data or {}), indent=2, sort_keys=True)
+    shown = {**flash(request), **({"error": error} if error else {})}
+    return page(request, "profile.html", 422 if error else 200, viewer=viewer, space=space, profile=profile,
+                doc=doc, data_json=stored if edited is None else edited, history=sent, **shown)
 
 
 @router.post("/spaces/{space_id}/profiles/{profile_id}")
 async def edit_profile(request: Request, viewer: Writer, space_id: SpaceId, profile_id: ProfileId) -> Response:
     form = await fields(request)
     here = f"/console/spaces/{space_id}/profiles/{profile_id}"
+    typed = form.get("data") or "{}"
     try:
-        data = json.loads(form.get("data") or "{}")
+        data = json.loads(typed)
         if not isinstance(data, dict):
-            return await back(request, here, error="The fields must be a JSON object")
+            raise ValueError("The fields must be a JSON object, like {\"name\": \"Ann\"}")
         async with get_db(request).transaction() as session:
             space = await visible_space(session, viewer, space_id)
             profile = await profiles.require_profile(session, space_id, profile_id, lock=True)
             await profiles.replace_profile(session, profile, data, viewer.principal(space_id, space.account_id).actor)
-    except json.JSONDecodeError as exc:
-        return await back(request, here, error=f"The fields are not valid JSON: {exc}")
+    except json.JSONDecodeError as exc:  # the user's edits stay in the box, with where it went wrong
+        return await _profile_page(request, viewer, space_id, profile_id, edited=typed,
+                                   error=f"The fields are not valid JSON: {exc.msg} at line {exc.lineno}, "
+                                         f"column {exc.colno}")
+    except ValueError as exc:
+        return await _profile_page(request, viewer, space_id, profile_id, edited=typed, error=str(exc))
     except Problem as exc:
-        return await back(request, here, error=problem_text(exc))
+        return await _profile_page(request, viewer, space_id, profile_id, edited=typed, error=problem_text(exc))
     return await back(request, here, notice="Profile saved")
 
 

@@ -18,14 +18,14 @@ from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.errors import Problem, invalid
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages import inbound as inbounds
 from onecast.messages import service as messages
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]

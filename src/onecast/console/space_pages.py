@@ -17,14 +17,14 @@ from onecast.console.render import page
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.auth import key_cache
 from onecast.kit.errors import Problem
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db
 from onecast.messages import service as messages
 from onecast.messages.schemas import MessageIn
 from onecast.spaces import service as spaces
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]

@@ -17,14 +17,14 @@ from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.models import Event
-from onecast.kit.routing import CheckedRoute
+from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.webhooks import service as webhooks
 from onecast.webhooks.catalogue import event_types
 from onecast.webhooks.schemas import WebhookIn
 from onecast.webhooks.signing import new_secret
 
-router = APIRouter(route_class=CheckedRoute)
+router = APIRouter(route_class=ConsoleRoute)
 Reader = Annotated[Viewer, Depends(current_viewer)]
 Writer = Annotated[Viewer, Depends(writer)]
 SpaceId = Annotated[str, Path(max_length=64)]
