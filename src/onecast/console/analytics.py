@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.analytics.buckets import Window
 from onecast.console.access import visible_space
 from onecast.console.render import page
+from onecast.console.routing import ConsoleRoute
 from onecast.console.session import Viewer, current_viewer
 from onecast.kit.clock import utcnow
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages.models import Message, MessageStatusEvent
 

@@ -19,10 +19,10 @@ from onecast.console import session_store
 from onecast.console.access import visible_space
 from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
+from onecast.console.routing import ConsoleRoute
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.conversations import service as conversations
 from onecast.kit.errors import Problem, invalid
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 
 router = APIRouter(route_class=ConsoleRoute)

@@ -4,8 +4,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from onecast.console import (analytics, chat_pages, login_pages, message_pages, sandbox_pages, space_pages,
-                             webhook_pages)
+from onecast.console import (
+    analytics,
+    chat_pages,
+    login_pages,
+    message_pages,
+    sandbox_pages,
+    space_pages,
+    webhook_pages,
+)
 from onecast.console.routing import ConsoleRoute, error_page
 
 router = APIRouter(route_class=ConsoleRoute, prefix="/console", include_in_schema=False)

@@ -10,11 +10,17 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from onecast.console import login_throttle, session_store, users
 from onecast.console.render import HERE, page, redirect
-from onecast.console.session import check_csrf, current_viewer, load_session, read_session, write_session
+from onecast.console.routing import ConsoleRoute
+from onecast.console.session import (
+    check_csrf,
+    current_viewer,
+    load_session,
+    read_session,
+    write_session,
+)
 from onecast.kit.auth import lookup_key
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import not_found
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db, get_settings
 
 log = structlog.get_logger("onecast.console")

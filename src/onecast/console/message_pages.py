@@ -14,10 +14,10 @@ from onecast.channels.sandbox import service as sandbox
 from onecast.console.access import visible_space
 from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
+from onecast.console.routing import ConsoleRoute
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.clock import as_utc
 from onecast.kit.errors import Problem, not_found
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages import history as message_history
 from onecast.messages import service as messages

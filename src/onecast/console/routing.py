@@ -6,11 +6,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
 from onecast.console.forms import in_place_error, problem_text
 from onecast.console.render import templates
-from onecast.kit.errors import Problem
+from onecast.kit.errors import Problem, validation_problem
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.text import UnstorableText
 
@@ -36,6 +37,8 @@ class ConsoleRoute(CheckedRoute):
                 return error_page(request, exc.status, problem_text(exc))
             except UnstorableText:
                 raise  # the text rule answers the same on every surface (kit.text)
+            except RequestValidationError as exc:  # a hand-edited query string
+                return error_page(request, 400, problem_text(validation_problem(exc)))
             except HTTPException as exc:
                 if exc.status_code in REDIRECTS:
                     raise

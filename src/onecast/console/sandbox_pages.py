@@ -16,9 +16,9 @@ from onecast.channels.service import enabled_channels, resolve
 from onecast.console.access import visible_space
 from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
+from onecast.console.routing import ConsoleRoute
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.errors import Problem, invalid
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.state import get_db
 from onecast.messages import inbound as inbounds
 from onecast.messages import service as messages

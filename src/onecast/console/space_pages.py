@@ -14,10 +14,10 @@ from onecast.channels.schemas import ChannelIn
 from onecast.console.access import visible_space, visible_spaces
 from onecast.console.forms import back, fields, flash, problem_text
 from onecast.console.render import page
+from onecast.console.routing import ConsoleRoute
 from onecast.console.session import Viewer, current_viewer, writer
 from onecast.kit.auth import key_cache
 from onecast.kit.errors import Problem
-from onecast.console.routing import ConsoleRoute
 from onecast.kit.ssrf import AddressGuard
 from onecast.kit.state import get_db
 from onecast.messages import service as messages

@@ -87,3 +87,6 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # An endpoint's health (webhooks.health) reads its attempts of the last day.
+    __table_args__ = (Index("ix_webhook_attempts_webhook_time", "webhook_id", "attempted_on"),)
