@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run test test-postgres bench clean
+.PHONY: install browser run test test-postgres bench bench-send clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,10 @@ test: install browser  ## the whole suite (ONECAST_TEST_DATABASE_URL selects Pos
 test-postgres: install  ## the whole suite on a throwaway database of the local PostgreSQL
 	bash .ci/with-postgres $(MAKE) test
 
-bench: install  ## benchmark figures, one JSON line each (BENCH_ARGS="--quick"; ONECAST_BENCH_POSTGRES_URL adds PostgreSQL)
+bench: install  ## engine figures beside a minimal reference server, one JSON line (BENCH_ARGS="--quick"; ONECAST_BENCH_POSTGRES_URL adds PostgreSQL)
+	$(BIN)/python bench/engine.py $(BENCH_ARGS)
+
+bench-send: install  ## the send path's latency figures (accept->sent, paced), one JSON line
 	$(BIN)/python bench/send.py $(BENCH_ARGS)
 
 clean:

@@ -123,10 +123,16 @@ class Server:
         self.log_path = Path(cwd) / "serve.log"
         self.base = f"http://127.0.0.1:{port}"
 
+    ready_path = "/openapi.json"
+    label = "onecast serve"
+
+    def command(self) -> list[str]:
+        return [onecast_bin(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+
     def start(self) -> None:
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [onecast_bin(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            self.command(),
             env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         log.close()
@@ -151,14 +157,14 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
-                raise BenchError(f"onecast serve exited early:\n{self.log_tail()}")
+                raise BenchError(f"{self.label} exited early:\n{self.log_tail()}")
             try:
-                if (await client.get("/openapi.json", timeout=2)).status_code == 200:
+                if (await client.get(self.ready_path, timeout=2)).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.1)
-        raise BenchError(f"onecast serve not ready after {timeout}s:\n{self.log_tail()}")
+        raise BenchError(f"{self.label} not ready after {timeout}s:\n{self.log_tail()}")
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -396,6 +402,13 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
 
 
 def one_run(kind: str, args, pg_url: str | None) -> dict:  # noqa: ANN001
+    return on_fresh_server(kind, pg_url, Server, lambda server, _db_url, space, key: asyncio.run(
+        bench_server(server.base, space, key, server, args)))
+
+
+def on_fresh_server(kind: str, pg_url: str | None, server_class: type[Server], drive) -> dict:  # noqa: ANN001
+    """A fresh database (migrated, one API space), a server of `server_class` on it, and
+    `drive(server, db_url, space_id, api_key)`; everything is stopped and dropped after."""
     tmp = tempfile.mkdtemp(prefix="onecast-bench-")
     pg = PostgresDatabase(pg_url) if kind == "postgresql" else None
     server = None
@@ -405,11 +418,11 @@ def one_run(kind: str, args, pg_url: str | None) -> dict:  # noqa: ANN001
         env.update({"ONECAST_DATABASE_URL": db_url, "ONECAST_LOG_JSON": "true", "PYTHONUNBUFFERED": "1"})
         run_cli(["migrate"], env, tmp)
         created = json.loads(run_cli(["spaces", "create", "bench", "--json"], env, tmp).strip().splitlines()[-1])
-        server = Server(env, tmp, free_port())
+        server = server_class(env, tmp, free_port())
         server.start()
-        result = asyncio.run(bench_server(server.base, created["apiSpaceId"], created["apiKey"], server, args))
+        result = drive(server, db_url, created["apiSpaceId"], created["apiKey"])
         if server.proc is not None and server.proc.poll() is not None:
-            raise BenchError(f"onecast serve died during the run:\n{server.log_tail()}")
+            raise BenchError(f"{server.label} died during the run:\n{server.log_tail()}")
         return result
     finally:
         if server is not None:
@@ -442,14 +455,36 @@ def machine(pg_version: str | None, load_at_start: list[float] | None) -> dict:
     return info
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def database_args(p: argparse.ArgumentParser) -> None:
+    """The options every database-backed bench shares."""
     p.add_argument("--quick", action="store_true", help="a small run (seconds, not minutes)")
     p.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=os.environ.get("ONECAST_BENCH_POSTGRES_URL"),
                    metavar="URL", help=f"also on PostgreSQL (a throwaway database on URL; default {DEFAULT_PG}); "
                                        "env ONECAST_BENCH_POSTGRES_URL")
     p.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     p.add_argument("--runs", type=int, default=1, help="repeat on fresh databases and report medians")
+
+
+def database_kinds(p: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The databases to run on; SIGTERM / SIGHUP end the run like Ctrl-C from here on, so the
+    server and the database are cleaned up."""
+    if args.runs < 1 or args.runs > 20:
+        p.error("--runs is 1 to 20")
+
+    def _interrupt(signum, _frame):  # noqa: ANN001
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    kinds = ([] if args.no_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
+    if not kinds:
+        p.error("nothing to run")
+    return kinds
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    database_args(p)
     p.add_argument("--messages", type=int, help="single POSTs (default 2000, quick 200)")
     p.add_argument("--concurrency", type=int, default=16, help="connections for single POSTs")
     p.add_argument("--batches", type=int, help="batch POSTs (default 50, quick 5)")
@@ -463,20 +498,19 @@ def main() -> int:
     args.batches = args.batches or (5 if args.quick else 50)
     args.paced = args.paced if args.paced is not None else (20 if args.quick else 100)
     args.drain_timeout = args.drain_timeout or (60.0 if args.quick else 300.0)
-    if args.runs < 1 or args.runs > 20:
-        p.error("--runs is 1 to 20")
+    kinds = database_kinds(p, args)
 
-    # SIGTERM / SIGHUP end the run like Ctrl-C, so the server and the database are cleaned up.
-    def _interrupt(signum, _frame):  # noqa: ANN001
-        raise KeyboardInterrupt(f"signal {signum}")
+    def collect(out: dict) -> None:
+        for kind in kinds:
+            runs = [one_run(kind, args, args.postgres) for _ in range(args.runs)]
+            out[kind] = median_of(runs) if len(runs) > 1 else runs[0]
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    return report("send", args, collect)
 
-    kinds = ([] if args.no_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
-    if not kinds:
-        p.error("nothing to run")
-    out: dict = {"bench": "send", "quick": args.quick, "runs": args.runs,
+
+def report(name: str, args: argparse.Namespace, collect) -> int:  # noqa: ANN001
+    """Print the one JSON line `collect(out)` fills in, with the machine and its load; exit code."""
+    out: dict = {"bench": name, "quick": args.quick, "runs": args.runs,
                  "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     try:
         load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
@@ -484,9 +518,7 @@ def main() -> int:
         load = None
     try:
         pg_version = PostgresDatabase(args.postgres).version() if args.postgres else None
-        for kind in kinds:
-            runs = [one_run(kind, args, args.postgres) for _ in range(args.runs)]
-            out[kind] = median_of(runs) if len(runs) > 1 else runs[0]
+        collect(out)
         out["machine"] = machine(pg_version, load)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)

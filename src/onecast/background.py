@@ -6,6 +6,7 @@ it returns when `stop` is set.
 CHORES: "module:function" with `async def chore(db, settings) -> None`; run every few minutes.
 """
 SERVICES: list[str] = [
+    "onecast.kit.wake:listen",
     "onecast.profiles.imports.tasks:run",
     "onecast.inbound_email.listener:run",
     "onecast.channels.sms_smpp.service:run",

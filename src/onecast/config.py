@@ -29,7 +29,10 @@ class Settings:
     port: int = 8080
     worker_concurrency: int = 16
     worker_batch: int = 64
-    worker_poll_seconds: float = 0.05
+    worker_poll_seconds: float = 0.05  # the shortest wait for a job that is due but not claimable yet
+    # Commits wake the worker and the webhook dispatcher (kit.wake); this is their safety-net poll,
+    # and how soon a job committed by another process is seen on SQLite (no LISTEN/NOTIFY there)
+    worker_idle_poll_seconds: float = 2.0
     lease_seconds: float = 30.0
     max_attempts: int = 10  # retries span >= 8.5 min with the 2 s base: a provider outage of minutes fails nothing
     retry_base_seconds: float = 2.0

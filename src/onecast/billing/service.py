@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -32,6 +33,11 @@ def from_micros(micros: int) -> Decimal:
 def country_of(channel_type: str, address: str | None) -> str | None:
     if channel_type not in PHONE_TYPES or not address:
         return None
+    return _country_of_number(address)
+
+
+@lru_cache(maxsize=65536)  # pure, and billing asks for every message of a recipient again
+def _country_of_number(address: str) -> str | None:
     try:
         number = phonenumbers.parse(address, None)
     except phonenumbers.NumberParseException:

@@ -2,12 +2,12 @@
 (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time under BEGIN IMMEDIATE."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 
 from onecast.delivery.models import OutboxJob
-from onecast.kit.clock import utcnow
+from onecast.kit.clock import as_utc, utcnow
 
 
 async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN001
@@ -24,6 +24,15 @@ async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN00
             job.available_at = now + timedelta(seconds=lease_seconds)
             job.lease_owner = owner
         return [job.id for job in jobs]
+
+
+async def next_due(db, space_id: str | None = None) -> datetime | None:  # noqa: ANN001
+    """When the next job falls due (claimed ones when their lease runs out); None for none."""
+    stmt = select(func.min(OutboxJob.available_at))
+    if space_id is not None:
+        stmt = stmt.where(OutboxJob.space_id == space_id)
+    async with db.read() as session:
+        return as_utc((await session.execute(stmt)).scalar_one_or_none())
 
 
 async def postpone(db, job_id: int, owner: str, seconds: float) -> None:  # noqa: ANN001

@@ -15,7 +15,9 @@ from onecast.delivery.recorder import OutcomeRecorder
 from onecast.delivery.recovery import ChannelRecovery
 from onecast.delivery.service import Claimed, Outcome, deliver, read_claimed
 from onecast.background import CHORES, SERVICES
+from onecast.kit.clock import utcnow
 from onecast.kit.plugins import load
+from onecast.kit.wake import OUTBOX, Waiter
 from onecast.kit.ssrf import AddressGuard
 
 log = structlog.get_logger("onecast.worker")
@@ -35,6 +37,7 @@ class Worker:
         self.recorder = OutcomeRecorder(db, settings)
         self.recovery = ChannelRecovery(db)
         self._stop = asyncio.Event()
+        self.waiter: Waiter | None = None  # while running: woken by commits that add jobs (kit.wake)
         self._tasks: set[asyncio.Task] = set()
 
     def stop(self) -> None:
@@ -94,35 +97,46 @@ class Worker:
         return [asyncio.create_task(load(target)(self.db, self.settings, self._stop), name=target)
                 for target in SERVICES]
 
-    async def _idle(self) -> None:
-        """Wait for a slot to free up or for the poll interval, whichever comes first."""
-        waiters = [asyncio.ensure_future(self._stop.wait())]
+    async def _idle(self, seconds: float) -> None:
+        """Wait until a job is committed, a slot frees up, the stop, or `seconds`."""
+        stopping = asyncio.ensure_future(self._stop.wait())
         try:
-            await asyncio.wait([*self._tasks, *waiters], timeout=self.settings.worker_poll_seconds,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await self.waiter.sleep(seconds, stopping, *self._tasks)
         finally:
-            for waiter in waiters:
-                waiter.cancel()
+            stopping.cancel()
+
+    async def _until_due(self) -> float:
+        """Seconds to sleep when nothing is due: until the next job falls due (a retry, a lease
+        that runs out), at most the safety-net poll; commits wake the worker sooner."""
+        idle = self.settings.worker_idle_poll_seconds
+        due = await outbox.next_due(self.db, self.space_id)
+        if due is None:
+            return idle
+        return min(idle, max(self.settings.worker_poll_seconds, (due - utcnow()).total_seconds()))
 
     async def run(self) -> None:
         log.info("worker_started", worker=self.name)
         services = self._start_services()
+        self.waiter = waiter = self.db.wake.waiter(OUTBOX)
         next_chores = 0.0
         while not self._stop.is_set():
             try:
                 if time.monotonic() >= next_chores:
                     next_chores = time.monotonic() + HOUSEKEEPING_SECONDS
                     await self.housekeeping()
-                # Full slots or nothing due: wait; a finished delivery frees a slot at once.
-                if self.free_slots <= 0 or not await self.run_once():
-                    await self._idle()
+                waiter.clear()  # before claiming: a job committed from now on ends the wait below
+                if self.free_slots <= 0:  # a finished delivery frees a slot at once
+                    await self._idle(self.settings.worker_idle_poll_seconds)
+                elif not await self.run_once():
+                    await self._idle(await self._until_due())
             except Exception as exc:  # database briefly unavailable: keep going
                 log.error("worker_loop_failed", error=repr(exc))
-                await self._idle()
+                await self._idle(self.settings.worker_idle_poll_seconds)
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         for result in await asyncio.gather(*services, return_exceptions=True):
             if isinstance(result, Exception):
                 log.error("service_failed", error=repr(result))
         await self.pool.close()
+        waiter.close()
         log.info("worker_stopped", worker=self.name)

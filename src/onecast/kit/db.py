@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from onecast.kit.clock import as_utc
+from onecast.kit.wake import WakeHub, WakingSession
 
 if TYPE_CHECKING:
     from onecast.config import Settings
@@ -90,13 +91,16 @@ class Database:
         self.url = async_url
         # Every session carries the process's settings: work with no request at hand (the send
         # path of the worker, inbound rules, email-to-SMS) reads them with `settings_of(session)`.
-        info = {"settings": settings} if settings is not None else None
+        info = {"settings": settings} if settings is not None else {}
+        # Commits that add work wake this process's background loops (kit.wake).
+        self.wake = WakeHub()
         self.engine = make_engine(async_url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False, info=info)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
+                                               info={**info, "wake": self.wake}, sync_session_class=WakingSession)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.read_engine = make_engine(async_url, sqlite_writer=False) if self.is_sqlite else self.engine
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False,
-                                                    info=info)
+                                                    info=info or None)
 
     @property
     def is_sqlite(self) -> bool:

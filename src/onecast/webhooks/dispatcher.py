@@ -35,6 +35,7 @@ from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.service import live_secrets
 from onecast.webhooks.signing import signed_headers
 from onecast.kit.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.wake import WEBHOOKS, Waiter
 
 log = structlog.get_logger("onecast.webhooks")
 ROUNDS = 8  # a non-batched lane loads this many requests per endpoint slot at a time
@@ -75,6 +76,7 @@ class Dispatcher:
         self._lanes: dict[str, asyncio.Task] = {}
         self._slots = asyncio.Semaphore(settings.webhook_concurrency)
         self._stopping = False
+        self.waiter: Waiter | None = None  # while running: woken by commits that add events (kit.wake)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -287,19 +289,37 @@ class Dispatcher:
         finally:
             self._lanes.pop(webhook_id, None)
 
+    async def _until_due(self) -> float:
+        """Seconds to sleep: until the next delivery of a free lane falls due, at least
+        webhook_poll_seconds, at most the safety-net poll; new events wake the dispatcher sooner."""
+        idle = self.settings.worker_idle_poll_seconds
+        real_now = utcnow()
+        async with self.db.read() as session:
+            due = as_utc((await session.execute(
+                select(func.min(WebhookDelivery.next_attempt_on)).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(WebhookDelivery.status == "pending", Webhook.enabled.is_(True), Webhook.deleted_on.is_(None),
+                       or_(Webhook.lane_until.is_(None), Webhook.lane_until < real_now)))).scalar_one_or_none())
+        if due is None:
+            return idle
+        return min(idle, max(self.settings.webhook_poll_seconds, (due - real_now).total_seconds()))
+
     async def run(self, stop: asyncio.Event) -> None:
         log.info("webhook_dispatcher_started", dispatcher=self.name)
+        self.waiter = waiter = self.db.wake.waiter(WEBHOOKS)
+        stopping = asyncio.ensure_future(stop.wait())
         while not stop.is_set():
+            sleep = self.settings.worker_idle_poll_seconds
             try:
+                waiter.clear()  # before looking: an event committed from now on ends the sleep below
                 while await fan_out(self.db):
                     pass
                 self._start_lanes(await self.due_webhooks(utcnow()))
+                sleep = await self._until_due()
             except Exception as exc:  # database briefly unavailable: keep going
                 log.error("webhook_dispatcher_failed", error=repr(exc))
-            try:
-                await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
-            except TimeoutError:
-                pass
+            await waiter.sleep(sleep, stopping)
+        stopping.cancel()
+        waiter.close()
         self._stopping = True  # lanes finish the request in hand, then stop
         if self._lanes:
             await asyncio.gather(*list(self._lanes.values()), return_exceptions=True)
