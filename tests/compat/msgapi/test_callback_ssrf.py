@@ -4,7 +4,7 @@ import httpx
 
 from onecast.compat.msgapi.dispatch import dispatch_once
 from onecast.kit.ssrf import AddressGuard
-from tests.compat.msgapi.test_contract import MsgApi, envelope_ok
+from tests.compat.msgapi.client import MsgApi, envelope_ok
 from tests.peers.msgapi_receiver import Receiver
 
 

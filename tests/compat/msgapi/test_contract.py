@@ -6,42 +6,12 @@ import httpx
 import pytest
 
 from onecast.compat.msgapi.dispatch import dispatch_once
+from tests.compat.msgapi.client import envelope_ok, text
 from tests.peers.msgapi_receiver import Receiver
 
 CONTACT_TYPES = {"SMS", "OA", "EMAIL", "WHATSAPP", "PUSH", "FACEBOOK", "TELEGRAM", "WEBSITE", "TWITTER", "INSTAGRAM",
                  "DUMMY", "EMPTY"}
 STATUS_CODES = {"READ", "DLVRD", "SENT", "FAILD", "DELTD"}
-
-
-class MsgApi:
-    def __init__(self, space) -> None:
-        self.space, self.client = space, space.client
-        self.headers = {"x-api-key": space.key, "x-api-id": space.space_id}
-
-    async def get(self, path: str, **kw):
-        return await self.client.get(f"/api/v1{path}", headers={**self.headers, **kw.pop("headers", {})}, **kw)
-
-    async def post(self, path: str, body, **kw):
-        return await self.client.post(f"/api/v1{path}", json=body, headers={**self.headers, **kw.pop("headers", {})},
-                                      **kw)
-
-
-@pytest.fixture
-def api(space) -> MsgApi:
-    return MsgApi(space)
-
-
-def envelope_ok(r: httpx.Response) -> dict:
-    """ApiResponse / ApiResultsMetaCompactResponse: status 200, statusKey SUCCESS, message, timestamp (ms)."""
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["status"] == 200 and body["statusKey"] == "SUCCESS"
-    assert isinstance(body["message"], str) and isinstance(body["timestamp"], int) and body["timestamp"] > 10**12
-    return body
-
-
-def text(to: str = "919988776655", body: str = "Hello", channel: str = "sms") -> dict:
-    return {"channelId": channel, "to": {"phone": to}, "type": "text", "text": {"body": body}}
 
 
 async def test_auth_is_x_api_key(api, anon, space, other_space):
