@@ -203,3 +203,24 @@ async def test_large_in_list_and_many_conditions(people):
     params = {f"f{i}": "!" for i in range(49)}
     params["name"] = "bob"
     assert await ids(people, params) == ["p02"]
+
+
+async def test_schema_only_answers_the_profiles_schema(people):
+    """`$schemaOnly=true` (the One API's profile schema retrieval): the JSON Schema of the profiles
+    the query selects, every member name with the JSON types seen, nested objects and arrays too."""
+    r = await people.get("/profiles", params={"$schemaOnly": "true"})
+    assert r.status_code == 200, r.text
+    schema = r.json()
+    assert schema["type"] == "object" and schema["x-sampleSize"] == len(PEOPLE)
+    props = schema["properties"]
+    assert {"id", "name", "age", "address", "nick-name", "misc", "_createdOn"} <= set(props)
+    assert props["id"]["type"] == "string"
+    assert props["age"]["type"] == ["null", "number", "string"]
+    assert props["vip"]["type"] == "boolean"
+    assert props["address"]["type"] == ["object", "string"]
+    assert props["address"]["properties"]["city"]["type"] == ["object", "string"]
+    assert props["address"]["properties"]["city"]["properties"] == {"nested": {"type": "string"}}
+    assert props["misc"]["items"]["type"] == ["integer", "object", "string"]
+    narrowed = (await people.get("/profiles", params={"$schemaOnly": "true", "name": "Alice"})).json()
+    assert narrowed["x-sampleSize"] == 1 and "email" not in narrowed["properties"]
+    assert (await people.get("/profiles", params={"$schemaOnly": "maybe"})).status_code == 400

@@ -100,6 +100,16 @@ async def test_send_template_by_code(api, space, deliver):
     assert any((d.get("payload") or d).get("body") == "Paid 10 INR" for d in sent), sent
 
 
+async def test_send_template_by_id_answers_its_code(api, space):
+    await space.post("/templates", json={"id": "feedback", "name": "Feedback", "code": "FEEDBACK", "lang": "en_US",
+                                         "channels": {"whatsApp": {"body": "Paid {{ data.amount }}"}},
+                                         "approved": [{"channelId": "whatsApp", "status": "approved"}]})
+    body = {"channelId": "whatsApp", "to": {"phone": "919988776655"}, "type": "template",
+            "template": {"id": "feedback", "data": {"amount": 10}}}
+    data = envelope_ok(await api.post("/message/send", body))["data"]
+    assert data["templateId"] == "feedback" and data["templateCode"] == "FEEDBACK"
+
+
 async def test_optin_and_optout(api, space):
     body = {"channelId": "whatsApp", "to": {"contactId": "c-1", "phone": "919988776655"}, "type": "optout"}
     envelope_ok(await api.post("/message/send", body))

@@ -83,22 +83,24 @@ async def push_event(session: AsyncSession, principal: Principal, body: DigitalE
     return body.model_dump(exclude_none=True)
 
 
-async def _template_id(session: AsyncSession, space_id: str, msg: OutBoundMsg) -> str | None:
-    """The core template a `template` message names, by id or by its HSM code (+ lang)."""
+async def _template(session: AsyncSession, space_id: str, msg: OutBoundMsg) -> tuple[str, str] | None:
+    """The (id, code) of the core template a `template` message names, by id or by its HSM code (+ lang)."""
     meta = msg.template
     if meta is None:
         return None
+    live = (Template.space_id == space_id, Template.deleted_on.is_(None))
+    code = Template.document["code"].as_string()
     if meta.id:
-        found = (await session.execute(select(Template.id).where(
-            Template.space_id == space_id, Template.id == meta.id, Template.deleted_on.is_(None)))).scalar()
+        found = (await session.execute(select(Template.id, code).where(*live, Template.id == meta.id))).first()
         if found:
-            return found
+            return found[0], found[1] or ""
     if meta.code:
-        stmt = select(Template.id).where(Template.space_id == space_id, Template.deleted_on.is_(None),
-                                         Template.document["code"].as_string() == meta.code)
+        stmt = select(Template.id, code).where(*live, code == meta.code)
         if meta.lang:
             stmt = stmt.where(Template.document["lang"].as_string() == meta.lang)
-        return (await session.execute(stmt.order_by(Template.id).limit(1))).scalar()
+        found = (await session.execute(stmt.order_by(Template.id).limit(1))).first()
+        if found:
+            return found[0], found[1] or ""
     return None
 
 
@@ -116,16 +118,16 @@ async def send(session: AsyncSession, principal: Principal, msg: OutBoundMsg) ->
         original = await messages.get_message(session, principal.space_id, msg.messageIdResend)
         item = MessageIn.model_validate(original.request)
         (message,) = await messages.send_many(session, principal, [item])
-        return translate.receipt(message.id, msg, item.templateId)
+        return translate.receipt(message.id, msg, item.templateId, None)
     if msg.type in ("optin", "optout"):
-        return translate.receipt(await _opt(session, principal, msg), msg, None)
-    template_id = await _template_id(session, principal.space_id, msg) if msg.type == "template" else None
+        return translate.receipt(await _opt(session, principal, msg), msg, None, None)
+    template = await _template(session, principal.space_id, msg) if msg.type == "template" else None
     try:
-        item = MessageIn.model_validate(translate.message_in(msg, msg.channelId, template_id))
+        item = MessageIn.model_validate(translate.message_in(msg, msg.channelId, template[0] if template else None))
     except ValueError as exc:
         raise invalid("message", str(exc).splitlines()[-1] if str(exc) else "invalid") from None
     (message,) = await messages.send_many(session, principal, [item])
-    return translate.receipt(message.id, msg, template_id)
+    return translate.receipt(message.id, msg, *(template or (None, None)))
 
 
 def _event(code: str, *, contact_id: str = "", session_id: str = "", event_id: str | None = None) -> dict[str, Any]:

@@ -93,9 +93,11 @@ def message_in(msg: OutBoundMsg, rule: str, template_id: str | None) -> dict[str
     return fields
 
 
-def receipt(message_id: str, msg: OutBoundMsg, template_id: str | None) -> dict[str, Any]:
-    return {"id": message_id, "type": msg.type, "templateId": template_id or "",
-            "templateCode": (msg.template.code or "") if msg.template else ""}
+def receipt(message_id: str, msg: OutBoundMsg, template_id: str | None, template_code: str | None
+            ) -> dict[str, Any]:
+    """OutBoundReciept; the template's own code, whether the message named it by id or by code."""
+    given = (msg.template.code or "") if msg.template else ""
+    return {"id": message_id, "type": msg.type, "templateId": template_id or "", "templateCode": template_code or given}
 
 
 def channel_view(view: dict[str, Any]) -> dict[str, Any]:
