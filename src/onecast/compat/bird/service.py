@@ -33,14 +33,18 @@ def not_found(what: str) -> BirdProblem:
 
 
 async def channel_rule(session: AsyncSession, space_id: str, channel_id: str) -> str:
-    """A Bird channelId is a configured channel's id (uuid) or its rule name; a built-in type
-    with nothing configured is the sandbox channel of that type."""
-    row = (await session.execute(select(Channel.channel_id).where(
+    return (await _channel(session, space_id, channel_id))[0]
+
+
+async def _channel(session: AsyncSession, space_id: str, channel_id: str) -> tuple[str, str]:
+    """The rule and type a Bird channelId names: a configured channel's id (uuid) or rule name; a
+    built-in type with nothing configured is the sandbox channel of that type."""
+    row = (await session.execute(select(Channel.channel_id, Channel.type).where(
         Channel.space_id == space_id, or_(Channel.id == channel_id, Channel.channel_id == channel_id)))).first()
     if row is not None:
-        return row[0]
+        return row[0], row[1]
     if channel_id in BUILTIN_TYPES:
-        return channel_id
+        return channel_id, channel_id
     raise not_found("Channel")
 
 
@@ -62,21 +66,28 @@ def _core_message(fields: dict[str, Any]) -> MessageIn:
 
 
 async def send(session: AsyncSession, principal: Principal, channel_id: str, req: BirdMessageIn) -> Message:
-    rule = await channel_rule(session, principal.space_id, channel_id)
+    """One core message per receiver contact (several only on an e-mail channel); the first is
+    the message the answer shows."""
+    rule, channel_type = await _channel(session, principal.space_id, channel_id)
+    contacts = req.receiver.contacts
+    if len(contacts) > 1 and channel_type != "email":
+        raise invalid_fields({"receiver.contacts": [
+            "multiple recipient messages are only possible through the Email platform"]})
     deliver_at = _schedule(req.scheduledFor)
-    item = _core_message(translate.message_in(req, rule))
+    items = [_core_message(translate.message_in(req, rule, i)) for i in range(len(contacts))]
     with bird_errors():
-        (message,) = await messages.send_many(session, principal, [item])
-    session.add(BirdMessage(
-        message_id=message.id, space_id=principal.space_id, channel_id=channel_id, reference=req.reference,
-        tags=req.tags or [], receiver=req.receiver.model_dump(exclude_none=True),
-        body=req.body, template=req.template.model_dump(exclude_none=True) if req.template else None,
-        scheduled_for=as_utc(req.scheduledFor) if req.scheduledFor else None))
-    if deliver_at is not None:
-        await session.execute(update(OutboxJob).where(OutboxJob.message_id == message.id)
-                              .values(available_at=deliver_at))
+        sent = await messages.send_many(session, principal, items)
+    for message, contact in zip(sent, contacts, strict=True):
+        session.add(BirdMessage(
+            message_id=message.id, space_id=principal.space_id, channel_id=channel_id, reference=req.reference,
+            tags=req.tags or [], receiver={"contacts": [contact.model_dump(exclude_none=True)]},
+            body=req.body, template=req.template.model_dump(exclude_none=True) if req.template else None,
+            scheduled_for=as_utc(req.scheduledFor) if req.scheduledFor else None))
+        if deliver_at is not None:
+            await session.execute(update(OutboxJob).where(OutboxJob.message_id == message.id)
+                                  .values(available_at=deliver_at))
     await session.flush()
-    return message
+    return sent[0]
 
 
 async def _extras(session: AsyncSession, ids: list[str]) -> tuple[dict[str, BirdMessage], dict[str, list]]:
