@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy import select, update
 
 from onecast.compat.msgapi.models import MsgApiWebhook
+from onecast.compat.msgapi.service import channels_by_id
 from onecast.compat.msgapi.translate import callback
 from onecast.kit.clock import utcnow
 from onecast.kit.events import envelope
@@ -53,9 +54,13 @@ async def deliver_space(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook,
             log.warning("msgapi_callback_blocked", space_id=hook.space_id, error=str(exc))
             return 0
     events = await _claim(db, hook)
+    if not events:
+        return 0
+    async with db.read() as session:
+        channels = await channels_by_id(session, hook.space_id)
     sent_to, delivered = hook.last_seq, 0
     for event in events:
-        body = callback(envelope(event), {"appId": hook.app_id})
+        body = callback(envelope(event), {"appId": hook.app_id}, channels)
         if body is not None:
             try:
                 r = await client.post(hook.url, json=body, headers={"x-verify-token": hook.verify_token})

@@ -5,17 +5,19 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels import service as channels
 from onecast.compat.msgapi import translate
-from onecast.compat.msgapi.envelope import MsgApiProblem, invalid
+from onecast.compat.msgapi.envelope import MsgApiProblem
 from onecast.compat.msgapi.models import MsgApiWebhook
 from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
                                            SessionQueueAssignment, SessionStatusClose)
 from onecast.kit.auth import Principal
-from onecast.kit.clock import iso, utcnow
+from onecast.kit.clock import utcnow
+from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.kit.models import Event
@@ -124,10 +126,21 @@ async def send(session: AsyncSession, principal: Principal, msg: OutBoundMsg) ->
     template = await _template(session, principal.space_id, msg) if msg.type == "template" else None
     try:
         item = MessageIn.model_validate(translate.message_in(msg, msg.channelId, template[0] if template else None))
-    except ValueError as exc:
-        raise invalid("message", str(exc).splitlines()[-1] if str(exc) else "invalid") from None
-    (message,) = await messages.send_many(session, principal, [item])
+    except ValidationError as exc:
+        raise _request_problem(msg, Problem(400, "INVALID_FIELD", "Invalid message", errors=[
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()])) from None
+    try:
+        (message,) = await messages.send_many(session, principal, [item])
+    except Problem as exc:
+        raise _request_problem(msg, exc) from None
     return translate.receipt(message.id, msg, *(template or (None, None)))
+
+
+def _request_problem(msg: OutBoundMsg, exc: Problem) -> MsgApiProblem:
+    """A core error, its fields named as the OutBoundMsg names them (`rules[0]` -> `channelId`)."""
+    errors = [{**e, "field": translate.request_field(str(e.get("field", "")), msg.type)} for e in exc.errors]
+    detail = "; ".join(f"{e['field']}: {e.get('message', '')}" for e in errors[:5]) or exc.detail
+    return MsgApiProblem(exc.status, exc.code, detail, errors=errors, headers=exc.headers)
 
 
 def _event(code: str, *, contact_id: str = "", session_id: str = "", event_id: str | None = None) -> dict[str, Any]:
@@ -163,8 +176,23 @@ async def session_action(session: AsyncSession, principal: Principal, action: st
 
 
 async def session_messages(session: AsyncSession, space_id: str, session_id: str) -> list[dict[str, Any]]:
+    """ChatMessageDTO: messageId, int64 epoch-ms timestamp, the contact as Channels List types it."""
     rows = await _session_messages(session, space_id, session_id)
-    return [{"id": m.id, "sessionId": session_id, "contactId": m.profile_id or "", "channelId": m.channel or "",
-             "type": "I" if m.direction == "inbound" else "O", "text": m.body or "",
-             "status": translate.STATUS_CODES.get(m.status, m.status.upper()), "timestamp": iso(m.created_on)}
+    channels = await channels_by_id(session, space_id)
+    return [translate.chat_message(m.id, session_id, _contact_of(m), m.channel or "", channels,
+                                   inbound=m.direction == "inbound", text=m.body or "",
+                                   status=translate.STATUS_CODES.get(m.status, m.status.upper()),
+                                   provider_id=m.provider_message_id or "", created=m.created_on)
             for m in rows]
+
+
+def _contact_of(message: Message) -> str:
+    if message.profile_id:
+        return message.profile_id
+    to = (message.request or {}).get("to") or (message.request or {}).get("from") or {}
+    return str(next(iter(to.values()), "")) if isinstance(to, dict) else ""
+
+
+async def channels_by_id(session: AsyncSession, space_id: str) -> dict[str, dict[str, Any]]:
+    """The space's MsgChannel views (sandbox ones included) by channelId."""
+    return {c["channelId"]: c for c in await list_channels(session, space_id, sandbox=True)}
