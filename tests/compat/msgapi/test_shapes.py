@@ -67,3 +67,23 @@ async def test_session_messages_are_chat_message_dtos(api, space):
     assert msg["messageId"] == r.json()["messageId"] and msg["sessionId"] == "61f3810a02e14c0877fc1a32"
     assert isinstance(msg["timestamp"], int) and msg["timestamp"] > 10**12
     assert msg["text"] == "Hi" and msg["contact"]["contactType"] == "WHATSAPP"
+
+
+async def test_contact_info_callback_updates_the_contact(app, api, space):
+    """POST /api/v1/contact/info (seed 003 §8): the app gets the InBoundContact of an incoming message
+    with the verify token, and its ContactInfoUpdate answer (the document's example) lands on the profile."""
+    token = envelope_ok(await api.post("/config/webhook", {"url": "http://customer.test/api/v1/message/receive"}))
+    r = await space.post("/messages/inbounds", json={"channel": "whatsApp", "body": "Hi",
+                                                     "from": {"phoneNumber": "919988776655"}})
+    assert r.status_code == 201
+    receiver = Receiver()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app)) as client:
+        assert await dispatch_once(app.state.db, client) == 1
+    ((verify, contact),) = receiver.contacts
+    assert verify == token["data"]["secret"]["verifyToken"]
+    assert contact["contactId"] == "919988776655" and contact["contactType"] == "WHATSAPP"
+    assert contact["channelId"] == "whatsApp" and contact["profile"] == {"phone": "919988776655"}
+    profile = (await space.get("/profiles/919988776655")).json()
+    assert profile["name"] == "John Doe" and profile["businessProfileId"] == "C34567"
+    assert profile["phoneNumber"] == "919988776655" and profile["labels"][0]["value"] == "Platinum"
+    assert "email" not in profile  # an empty value changes nothing

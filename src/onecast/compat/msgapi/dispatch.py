@@ -13,11 +13,13 @@ from sqlalchemy import select, update
 
 from onecast.compat.msgapi.models import MsgApiWebhook
 from onecast.compat.msgapi.service import channels_by_id
-from onecast.compat.msgapi.translate import callback
+from onecast.compat.msgapi.translate import callback, contact_info_fields, contact_info_url
 from onecast.kit.clock import utcnow
+from onecast.kit.errors import Problem
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
 from onecast.kit.ssrf import AddressGuard, BlockedTarget
+from onecast.profiles import service as profiles
 
 log = structlog.get_logger()
 BATCH = 100
@@ -72,8 +74,31 @@ async def deliver_space(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook,
                 await _release(db, hook, events[-1].seq, sent_to)
                 return delivered
             delivered += 1
+            for contact in body.get("contacts") or []:
+                await ask_contact_info(db, client, hook, contact)
         sent_to = event.seq
     return delivered
+
+
+async def ask_contact_info(db: Any, client: httpx.AsyncClient, hook: MsgApiWebhook, contact: dict[str, Any]) -> None:
+    """POST /api/v1/contact/info: the app answers a ContactInfoUpdate for the contact of an incoming
+    message, which the contact's profile takes. Best effort: a failure is logged, the message stands."""
+    url = contact_info_url(hook.url)
+    if url is None or not contact.get("contactId"):
+        return
+    try:
+        r = await client.post(url, json=contact, headers={"x-verify-token": hook.verify_token})
+        fields = contact_info_fields(r.json()) if r.status_code < 300 and r.content else {}
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("msgapi_contact_info_failed", space_id=hook.space_id, error=repr(exc))
+        return
+    if fields:
+        try:
+            async with db.transaction() as session:
+                await profiles.upsert_profile(session, hook.space_id, str(contact["contactId"]), fields,
+                                              "msgapi:contact-info")
+        except Problem as exc:  # the app's answer does not fit a profile (a bad e-mail, a huge label...)
+            log.warning("msgapi_contact_info_refused", space_id=hook.space_id, error=exc.detail)
 
 
 async def dispatch_once(db: Any, client: httpx.AsyncClient, guard: AddressGuard | None = None) -> int:

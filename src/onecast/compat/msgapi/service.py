@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels import service as channels
@@ -149,9 +149,19 @@ def _event(code: str, *, contact_id: str = "", session_id: str = "", event_id: s
 
 
 async def _session_messages(session: AsyncSession, space_id: str, session_id: str) -> list[Message]:
-    rows = list((await session.execute(select(Message).where(
-        Message.space_id == space_id, Message.conversation_id == session_id, Message.deleted_on.is_(None))
-        .order_by(Message.created_on, Message.id).limit(1000))).scalars())
+    """A conversation's messages; for a `<channelId>:<contactId>` session, the contact's messages on
+    that channel that belong to no conversation."""
+    live = (Message.space_id == space_id, Message.deleted_on.is_(None))
+    stmt = select(Message).where(*live, Message.conversation_id == session_id)
+    rows = list((await session.execute(stmt.order_by(Message.created_on, Message.id).limit(1000))).scalars())
+    by_contact = translate.contact_session(session_id)
+    if not rows and by_contact is not None:
+        channel, contact = by_contact
+        addressed = or_(Message.profile_id == contact, *(
+            and_(Message.profile_id.is_(None), Message.request[(side, field)].as_string() == contact)
+            for side in ("from", "to") for field in ("phoneNumber", "email")))
+        stmt = select(Message).where(*live, Message.channel == channel, Message.conversation_id.is_(None), addressed)
+        rows = list((await session.execute(stmt.order_by(Message.created_on, Message.id).limit(1000))).scalars())
     if not rows:
         raise MsgApiProblem(404, "NOT_FOUND", "No session with this sessionId")
     return rows

@@ -193,9 +193,21 @@ def _inbound_message(payload: dict[str, Any], contact_id: str, at: int) -> dict[
                      "id": "", "sha256": "", "type": kind}
         msg["attachments"] = [{"link": p["url"], "linkSecure": p["url"], "mime_type": p["type"], "id": "",
                                "sha256": "", "type": p["type"].split("/", 1)[0]} for p in media]
-    if payload.get("conversationId"):
-        msg["session"] = {"sessionId": payload["conversationId"]}
+    msg["session"] = {"sessionId": session_id(payload.get("conversationId"), payload.get("channel"), contact_id)}
     return msg
+
+
+def session_id(conversation_id: str | None, channel: str | None, contact_id: str) -> str:
+    """Every inbound message names a session: its conversation (a team's chat, or the one the
+    message named), else the contact's session on the channel, `<channelId>:<contactId>` (channel
+    ids have no ':', so the first ':' splits it back)."""
+    return conversation_id or f"{channel or ''}:{contact_id}"
+
+
+def contact_session(session: str) -> tuple[str, str] | None:
+    """(channel, contact) of a `<channelId>:<contactId>` session id; None for other ids."""
+    channel, sep, contact = session.partition(":")
+    return (channel, contact) if sep and channel and contact else None
 
 
 def callback(event: dict[str, Any], meta: dict[str, Any], channels: dict[str, dict[str, Any]] | None = None
@@ -231,3 +243,26 @@ def callback(event: dict[str, Any], meta: dict[str, Any], channels: dict[str, di
             "contactId": payload.get("contactId", ""), "sessionId": payload.get("sessionId", ""),
             "messageId": payload.get("messageId", "")}]}
     return None
+
+
+CONTACT_INFO_FIELDS = {"name": "name", "email": "email", "mobile": "phoneNumber", "profileId": "businessProfileId",
+                       "labels": "labels"}
+
+
+def contact_info_url(webhook: str) -> str | None:
+    """Where the `/contact/info` callback goes: the webhook URL with its `message/receive` replaced
+    (the document's two callbacks are siblings under /api/v1); None when it does not end so."""
+    base, sep, rest = webhook.partition("message/receive")
+    return base + "contact/info" + rest[len(rest.split("?", 1)[0]):] if sep and not rest.split("?", 1)[0] else None
+
+
+def contact_info_fields(reply: Any) -> dict[str, Any]:
+    """The profile fields a ContactInfoUpdate answer sets (unknown members and empty values ignored)."""
+    if not isinstance(reply, dict):
+        return {}
+    fields = {ours: reply[theirs] for theirs, ours in CONTACT_INFO_FIELDS.items()
+              if reply.get(theirs) not in (None, "", []) and (theirs != "labels" or isinstance(reply[theirs], list))}
+    for name in ("phoneNumber", "businessProfileId", "name", "email"):  # strings in the schema, numbers in examples
+        if name in fields and not isinstance(fields[name], (dict, list)):
+            fields[name] = str(fields[name])
+    return fields
