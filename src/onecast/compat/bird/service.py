@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.models import Channel
@@ -15,12 +15,11 @@ from onecast.compat.bird import translate
 from onecast.compat.bird.errors import BirdProblem, bird_errors, from_validation, invalid_fields
 from onecast.compat.bird.models import BirdMessage
 from onecast.compat.bird.schemas import BirdMessageIn
-from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.errors import Problem
 from onecast.messages import service as messages
-from onecast.messages.history import decode_cursor, encode_cursor
+from onecast.messages import history
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import MessageIn
 
@@ -76,16 +75,13 @@ async def send(session: AsyncSession, principal: Principal, channel_id: str, req
     deliver_at = _schedule(req.scheduledFor)
     items = [_core_message(translate.message_in(req, rule, i)) for i in range(len(contacts))]
     with bird_errors():
-        sent = await messages.send_many(session, principal, items)
+        sent = await messages.send_many(session, principal, items, deliver_at=deliver_at)
     for message, contact in zip(sent, contacts, strict=True):
         session.add(BirdMessage(
             message_id=message.id, space_id=principal.space_id, channel_id=channel_id, reference=req.reference,
             tags=req.tags or [], receiver={"contacts": [contact.model_dump(exclude_none=True)]},
             body=req.body, template=req.template.model_dump(exclude_none=True) if req.template else None,
             scheduled_for=as_utc(req.scheduledFor) if req.scheduledFor else None))
-        if deliver_at is not None:
-            await session.execute(update(OutboxJob).where(OutboxJob.message_id == message.id)
-                                  .values(available_at=deliver_at))
     await session.flush()
     return sent[0]
 
@@ -115,25 +111,14 @@ async def list_messages(session: AsyncSession, space_id: str, channel_id: str, *
                         page_token: str | None, reverse: bool) -> dict[str, Any]:
     """Newest first (oldest first with `reverse`); `nextPageToken` continues after the last one."""
     rule = await channel_rule(session, space_id, channel_id)
-    stmt = select(Message).where(Message.space_id == space_id, Message.channel == rule,
-                                 Message.deleted_on.is_(None))
-    if page_token:
-        try:
-            created, last_id = decode_cursor(page_token)
-        except Problem:
-            raise invalid_fields({"pageToken": ["is not a token this API returned"]}) from None
-        if reverse:
-            stmt = stmt.where(or_(Message.created_on > created, and_(Message.created_on == created,
-                                                                       Message.id > last_id)))
-        else:
-            stmt = stmt.where(or_(Message.created_on < created, and_(Message.created_on == created,
-                                                                       Message.id < last_id)))
-    order = (Message.created_on, Message.id) if reverse else (Message.created_on.desc(), Message.id.desc())
-    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
-    page = rows[:limit]
+    try:
+        page, token = await history.page(session, space_id, channel=rule, limit=limit, cursor=page_token,
+                                         oldest_first=reverse)
+    except Problem:
+        raise invalid_fields({"pageToken": ["is not a token this API returned"]}) from None
     extras, histories = await _extras(session, [m.id for m in page])
     out: dict[str, Any] = {"results": [translate.view(m, histories[m.id], extras.get(m.id), channel_id)
                                        for m in page]}
-    if len(rows) > limit:
-        out["nextPageToken"] = encode_cursor(page[-1])
+    if token:
+        out["nextPageToken"] = token
     return out
