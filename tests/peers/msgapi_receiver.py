@@ -13,6 +13,7 @@ from starlette.routing import Route
 class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[str | None, dict]] = []
+        self.headers: list[dict[str, str]] = []
         self.fail_with: int | None = None
         self.contacts: list[tuple[str | None, dict]] = []
         self.contact_info: dict = {"email": "", "name": "John Doe", "mobile": 919988776655, "profileId": "C34567",
@@ -29,5 +30,6 @@ class Receiver:
         if self.fail_with:
             return JSONResponse({"error": "down"}, status_code=self.fail_with)
         body = await request.json()
+        self.headers.append(dict(request.headers))
         self.received.append((request.headers.get("x-verify-token"), body))
         return JSONResponse(body)  # the doc's response schema is the InBoundWrapper echoed

@@ -2,12 +2,13 @@
 `x-api-id` auth, the ApiResponse / ApiResultsMetaCompactResponse envelopes, each endpoint's body
 and result shapes, and the InBoundWrapper callbacks (messages, statuses, events, meta) sent with
 `x-verify-token`, status shortcodes READ/DLVRD/SENT/FAILD/DELTD."""
-import httpx
+from datetime import timedelta
+
 import pytest
 
-from onecast.compat.msgapi.dispatch import dispatch_once
+from onecast.kit.clock import utcnow
+from tests.compat.msgapi.callbacks import customer_app, drain
 from tests.compat.msgapi.client import envelope_ok, text
-from tests.peers.msgapi_receiver import Receiver
 
 CONTACT_TYPES = {"SMS", "OA", "EMAIL", "WHATSAPP", "PUSH", "FACEBOOK", "TELEGRAM", "WEBSITE", "TWITTER", "INSTAGRAM",
                  "DUMMY", "EMPTY"}
@@ -167,25 +168,24 @@ async def test_sessions(api, space):
     assert (await api.post("/session/close", {"sessionId": "nope"})).status_code == 404
 
 
-async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, app, deliver):
-    receiver = Receiver()
-    app_doc = envelope_ok(await api.post("/config/webhook", {"url": "http://customer.test/api/v1/message/receive"}))
-    token = app_doc["data"]["secret"]["verifyToken"]
-    assert app_doc["data"]["webhook"] == "http://customer.test/api/v1/message/receive"
-    await space.put("/sandbox/settings", json={"receipt": "read", "failAddresses": {"919900000000": "permanent", "+919900000000": "permanent"}})
-    ok = envelope_ok(await api.post("/message/send", text()))["data"]["id"]
-    bad = envelope_ok(await api.post("/message/send", text(to="919900000000")))["data"]["id"]
-    await deliver(space)
-    await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
-                                                 "body": "Thanks", "conversationId": "s-1"})
-    await api.post("/session/close", {"sessionId": "s-1"})
-    transport = httpx.ASGITransport(app=receiver.app)
-    async with httpx.AsyncClient(transport=transport) as client:
-        receiver.fail_with = 503  # the app is down: nothing is lost, the batch is retried
-        assert await dispatch_once(app.state.db, client) == 0
+async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, app, settings, deliver):
+    async with customer_app(api) as receiver:
+        token = receiver.app_doc["data"]["secret"]["verifyToken"]
+        assert receiver.app_doc["data"]["webhook"].endswith("/api/v1/message/receive")
+        await space.put("/sandbox/settings", json={"receipt": "read", "failAddresses": {
+            "919900000000": "permanent", "+919900000000": "permanent"}})
+        ok = envelope_ok(await api.post("/message/send", text()))["data"]["id"]
+        bad = envelope_ok(await api.post("/message/send", text(to="919900000000")))["data"]["id"]
+        await deliver(space)
+        await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
+                                                     "body": "Thanks", "conversationId": "s-1"})
+        await api.post("/session/close", {"sessionId": "s-1"})
+        receiver.fail_with = 503  # the app is down: nothing is lost, deliveries wait for a retry
+        assert await drain(app, settings, space) > 0
+        assert receiver.received == []
         receiver.fail_with = None
-        assert await dispatch_once(app.state.db, client) > 0
-        assert await dispatch_once(app.state.db, client) == 0  # each event once
+        assert await drain(app, settings, space, at=utcnow() + timedelta(days=1)) > 0
+        assert await drain(app, settings, space, at=utcnow() + timedelta(days=2)) == 0  # each event once
     assert {t for t, _ in receiver.received} == {token}
     by_type: dict[str, list] = {}
     for _, body in receiver.received:
@@ -206,3 +206,23 @@ async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, 
     assert inbound["messages"][0]["session"]["sessionId"] == "s-1"
     assert inbound["contacts"][0]["contactType"] == "SMS"
     assert by_type["events"][0]["events"][0]["eventCode"] == "SESSION_CLOSED"
+
+
+async def test_callbacks_are_signed_webhooks(api, space, app, settings):
+    """Signed (Standard Webhooks headers) like every webhook, and listed with the space's webhooks."""
+    async with customer_app(api) as receiver:
+        await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
+                                                     "body": "Hi"})
+        assert await drain(app, settings, space) == 1
+    hooks = (await space.get("/webhooks")).json()
+    assert [h["url"] for h in hooks] == [receiver.app_doc["data"]["webhook"]]
+    (headers,) = receiver.headers
+    assert headers["webhook-id"] and headers["webhook-signature"].startswith("v1,")
+
+
+async def test_setting_the_url_again_keeps_the_app_and_its_token(api, space):
+    first = envelope_ok(await api.post("/config/webhook", {"url": "https://customer.example/api/v1/message/receive"}))
+    again = envelope_ok(await api.post("/config/webhook", {"url": "https://other.example/api/v1/message/receive"}))
+    assert again["data"]["id"] == first["data"]["id"]
+    assert again["data"]["secret"] == first["data"]["secret"] and again["data"]["webhook"].startswith("https://other")
+    assert [h["url"] for h in (await space.get("/webhooks")).json()] == [again["data"]["webhook"]]

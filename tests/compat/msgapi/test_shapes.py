@@ -2,48 +2,39 @@
 Channels List types the channel (with its lane), InBoundMsgStatus.contactId for sends by phone,
 `voice` sent with the documented `audio` member, errors naming the request's fields, and
 ChatMessageDTO with messageId and an int64 epoch-ms timestamp."""
-import httpx
-
-from onecast.compat.msgapi.dispatch import dispatch_once
+from tests.compat.msgapi.callbacks import customer_app, drain
 from tests.compat.msgapi.client import envelope_ok, text
-from tests.peers.msgapi_receiver import Receiver
 
 
-async def set_webhook(api) -> None:
-    envelope_ok(await api.post("/config/webhook", {"url": "http://customer.test/api/v1/message/receive"}))
-
-
-async def callbacks(app) -> list[dict]:
-    """What the customer's app receives of the events since the webhook was set."""
-    receiver = Receiver()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app)) as client:
-        while await dispatch_once(app.state.db, client):
-            pass
+async def callbacks(app, settings, space, receiver) -> list[dict]:
+    """What the customer's app received of the events since its webhook was set."""
+    await drain(app, settings, space)
     return [body for _, body in receiver.received]
 
 
-async def test_callback_contacts_are_typed_as_channels_list_shows_them(app, api, space):
-    await set_webhook(api)
+async def test_callback_contacts_are_typed_as_channels_list_shows_them(app, api, space, settings):
     r = await space.post("/channels", json={"type": "whatsApp", "provider": "sandbox", "name": "Support",
                                             "config": {"phoneNumber": "919999998888"}})
     assert r.status_code == 201, r.text
     channel_id = r.json()["id"]
     listed = {c["channelId"]: c for c in envelope_ok(await api.get("/config/channels", params={"sandbox": "true"}))["results"]}
     assert listed[channel_id]["contactType"] == "WHATSAPP" and listed[channel_id]["lane"] == "919999998888"
-    inbound = await space.post("/messages/inbounds", json={"channel": channel_id, "body": "Hi",
-                                                           "from": {"phoneNumber": "919988776655"}})
-    assert inbound.status_code == 201, inbound.text
-    (wrapper,) = [b for b in await callbacks(app) if b["type"] == "messages"]
+    async with customer_app(api) as receiver:
+        inbound = await space.post("/messages/inbounds", json={"channel": channel_id, "body": "Hi",
+                                                               "from": {"phoneNumber": "919988776655"}})
+        assert inbound.status_code == 201, inbound.text
+        (wrapper,) = [b for b in await callbacks(app, settings, space, receiver) if b["type"] == "messages"]
     (contact,) = wrapper["contacts"]
     assert contact["channelId"] == channel_id
     assert (contact["contactType"], contact["lane"]) == ("WHATSAPP", "919999998888")
 
 
-async def test_status_callbacks_name_the_contact_of_a_send_by_phone(app, api, space, deliver):
-    await set_webhook(api)
-    sent = envelope_ok(await api.post("/message/send", text(to="919988776655")))["data"]["id"]
-    await deliver(space)
-    statuses = [s for b in await callbacks(app) if b["type"] == "statuses" for s in b["statuses"]]
+async def test_status_callbacks_name_the_contact_of_a_send_by_phone(app, api, space, deliver, settings):
+    async with customer_app(api) as receiver:
+        sent = envelope_ok(await api.post("/message/send", text(to="919988776655")))["data"]["id"]
+        await deliver(space)
+        statuses = [s for b in await callbacks(app, settings, space, receiver) if b["type"] == "statuses"
+                    for s in b["statuses"]]
     mine = [s for s in statuses if s["id"] == sent]
     assert mine and all(s["contactId"] == "919988776655" for s in mine), mine
 
@@ -69,18 +60,16 @@ async def test_session_messages_are_chat_message_dtos(api, space):
     assert msg["text"] == "Hi" and msg["contact"]["contactType"] == "WHATSAPP"
 
 
-async def test_contact_info_callback_updates_the_contact(app, api, space):
+async def test_contact_info_callback_updates_the_contact(app, api, space, settings):
     """POST /api/v1/contact/info (seed 003 §8): the app gets the InBoundContact of an incoming message
     with the verify token, and its ContactInfoUpdate answer (the document's example) lands on the profile."""
-    token = envelope_ok(await api.post("/config/webhook", {"url": "http://customer.test/api/v1/message/receive"}))
-    r = await space.post("/messages/inbounds", json={"channel": "whatsApp", "body": "Hi",
-                                                     "from": {"phoneNumber": "919988776655"}})
-    assert r.status_code == 201
-    receiver = Receiver()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app)) as client:
-        assert await dispatch_once(app.state.db, client) == 1
+    async with customer_app(api) as receiver:
+        r = await space.post("/messages/inbounds", json={"channel": "whatsApp", "body": "Hi",
+                                                         "from": {"phoneNumber": "919988776655"}})
+        assert r.status_code == 201
+        assert await drain(app, settings, space) == 1
     ((verify, contact),) = receiver.contacts
-    assert verify == token["data"]["secret"]["verifyToken"]
+    assert verify == receiver.app_doc["data"]["secret"]["verifyToken"]
     assert contact["contactId"] == "919988776655" and contact["contactType"] == "WHATSAPP"
     assert contact["channelId"] == "whatsApp" and contact["profile"] == {"phone": "919988776655"}
     profile = (await space.get("/profiles/919988776655")).json()

@@ -2,25 +2,21 @@
 events). Translation only: every rule is the core's."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels import service as channels
-from onecast.compat.msgapi import translate
+from onecast.compat.msgapi import callbacks, translate
 from onecast.compat.msgapi.envelope import MsgApiProblem
-from onecast.compat.msgapi.models import MsgApiWebhook
 from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
                                            SessionQueueAssignment, SessionStatusClose)
 from onecast.kit.auth import Principal
-from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
-from onecast.kit.models import Event
 from onecast.messages import service as messages
 from onecast.messages.models import Message
 from onecast.messages.schemas import MessageIn
@@ -42,24 +38,8 @@ async def list_templates(session: AsyncSession, space_id: str, channel_id: str |
     return [translate.template_view(v) for v in views]
 
 
-def client_app(row: MsgApiWebhook) -> dict[str, Any]:
-    """The ClientApp the webhook belongs to; the verify token is sent as `x-verify-token` on callbacks."""
-    return {"id": row.app_id, "webhook": row.url, "appHook": row.url, "appMode": "WEBHOOK", "type": "WEBHOOK",
-            "secret": {"verifyToken": row.verify_token}, "readOnly": False, "shared": False}
-
-
-async def set_webhook(session: AsyncSession, space_id: str, url: str) -> dict[str, Any]:
-    row = await session.get(MsgApiWebhook, space_id, with_for_update=True)
-    now = utcnow()
-    if row is None:
-        last = (await session.execute(select(func.max(Event.seq)).where(Event.space_id == space_id))).scalar()
-        row = MsgApiWebhook(space_id=space_id, app_id=new_id(), url=url, verify_token=secrets.token_urlsafe(24),
-                            last_seq=last or 0, failures=0, created_on=now, updated_on=now)
-        session.add(row)
-    else:
-        row.url, row.updated_on = url, now
-    await session.flush()
-    return client_app(row)
+async def set_webhook(session: AsyncSession, principal: Principal, url: str) -> dict[str, Any]:
+    return callbacks.client_app(await callbacks.set_callback(session, principal.space_id, url, principal.actor))
 
 
 async def contact_lang(session: AsyncSession, principal: Principal, body: ContactPrefsUpdate) -> dict[str, Any]:
@@ -188,7 +168,7 @@ async def session_action(session: AsyncSession, principal: Principal, action: st
 async def session_messages(session: AsyncSession, space_id: str, session_id: str) -> list[dict[str, Any]]:
     """ChatMessageDTO: messageId, int64 epoch-ms timestamp, the contact as Channels List types it."""
     rows = await _session_messages(session, space_id, session_id)
-    channels = await channels_by_id(session, space_id)
+    channels = await callbacks.channels_by_id(session, space_id)
     return [translate.chat_message(m.id, session_id, _contact_of(m), m.channel or "", channels,
                                    inbound=m.direction == "inbound", text=m.body or "",
                                    status=translate.STATUS_CODES.get(m.status, m.status.upper()),
@@ -202,7 +182,3 @@ def _contact_of(message: Message) -> str:
     to = (message.request or {}).get("to") or (message.request or {}).get("from") or {}
     return str(next(iter(to.values()), "")) if isinstance(to, dict) else ""
 
-
-async def channels_by_id(session: AsyncSession, space_id: str) -> dict[str, dict[str, Any]]:
-    """The space's MsgChannel views (sandbox ones included) by channelId."""
-    return {c["channelId"]: c for c in await list_channels(session, space_id, sandbox=True)}
