@@ -12,7 +12,6 @@ SERVICES: list[str] = [
     "onecast.channels.sms_smpp.service:run",
     "onecast.webhooks.dispatcher:run",
     "onecast.verify.tasks:run",
-    "onecast.compat.msgapi.dispatch:run",
 ]
 
 CHORES: list[str] = [

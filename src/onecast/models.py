@@ -23,7 +23,6 @@ from onecast.verify.models import VerifyRequest  # noqa: F401
 from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
 from onecast.analytics import models as analytics_indexes  # noqa: F401
 from onecast.compat.bird.models import BirdMessage  # noqa: F401
-from onecast.compat.msgapi.models import MsgApiWebhook  # noqa: F401
 
 metadata = Base.metadata
 from onecast.console.models import ConsoleLoginFailures, ConsoleSession, ConsoleUser  # noqa: F401

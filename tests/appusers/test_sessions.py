@@ -24,6 +24,24 @@ async def test_auth_config_round_trip(space):
                                                  "idClaim": "userId"}
 
 
+async def test_the_creating_accounts_key_sets_a_new_spaces_auth(space, other_space, anon):
+    """PUT /apispaces/{newId}/auth is a space setting like the others: the key that created the space
+    (its account's) sets it, and the new space's app users then log in with it."""
+    created = (await anon.post("/apispaces", headers=space.headers, json={"name": "app"})).json()
+    config = {"issuer": ISSUER, "audience": AUDIENCE, "sharedSecret": SECRET, "idClaim": "sub"}
+    r = await anon.put(f"/apispaces/{created['id']}/auth", headers=space.headers, json=config)
+    assert r.status_code == 200, r.text
+    assert (await anon.get(f"/apispaces/{created['id']}/auth", headers=space.headers)).json() == config
+    new_key = {"Authorization": f"Bearer {created['apiKey']}"}
+    assert (await anon.get(f"/apispaces/{created['id']}/auth", headers=new_key)).json() == config
+    assert (await space.get("/auth")).json()["sharedSecret"] is None  # the creator's own space is untouched
+    for method in ("GET", "PUT"):  # another account's key: 404, nothing changes
+        r = await anon.request(method, f"/apispaces/{created['id']}/auth", headers=other_space.headers,
+                               json={**config, "issuer": "https://evil.example"})
+        assert r.status_code == 404
+    await start_session(anon, created["id"], "alice")
+
+
 async def test_jwt_session_starts_and_token_works(space, anon):
     await configure_auth(space)
     challenge = await _challenge(anon, space.space_id)

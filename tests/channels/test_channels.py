@@ -1,4 +1,6 @@
 """Channels per space: the sandbox serves every type until one is configured."""
+import uuid
+
 import pytest
 
 
@@ -77,3 +79,16 @@ async def test_sandbox_inbound_and_settings_validation(space):
     assert (await space.get("/sandbox/settings")).json()["receipt"] == "delivered"
     r = await space.post("/sandbox/inbound", json={"channel": "nope", "from": "x", "body": "y"})
     assert r.status_code == 400
+
+
+async def test_a_channel_without_id_gets_a_uuid(space, deliver):
+    r = await space.post("/channels", json={"type": "sms", "provider": "sandbox", "name": "Alerts"})
+    assert r.status_code == 201, r.text
+    channel_id = r.json()["id"]
+    assert str(uuid.UUID(channel_id)) == channel_id
+    assert (await space.get(f"/channels/{channel_id}")).json()["name"] == "Alerts"
+    sent = await space.post("/messages", json={"to": {"phoneNumber": "+447700900123"}, "rules": [channel_id],
+                                               "body": "via the uuid"})
+    assert sent.status_code == 201, sent.text
+    await deliver(space)
+    assert (await space.get(f"/messages/{sent.json()['messageId']}")).json()["status"] in ("sent", "delivered")

@@ -59,7 +59,7 @@ async def test_opt_in_bad_bodies(space, body):
 async def test_opt_out_bad_input(space):
     await create(space, "p1")
     problem(await space.delete("/profiles/p1/optin"), 400)
-    problem(await space.delete("/profiles/p1/optin", params={"channel": "bad-name"}), 400)
+    problem(await space.delete("/profiles/p1/optin", params={"channel": "bad name"}), 400)
     problem(await space.delete("/profiles/p1/optin", params={"channel": ""}), 400)
 
 

@@ -185,7 +185,7 @@ async def test_include_deleted(people):
     {"$limit": "0"}, {"$limit": "1001"}, {"$limit": "x"}, {"$skip": "-1"}, {"$includeDeleted": "maybe"},
     {"$foo": "1"}, {"$includeSystem": "true"}, {"$fields": "a b"}, {"$fields": "_secret"},
     {"a b": "1"}, {"a..b": "1"}, {".a": "1"}, {"a.": "1"}, {"": "1"}, {"x" * 101: "1"}, {"名前": "1"},
-    {"_secret": "1"}, {"_optIns": "1"}, {"_optIns.s-m": "true"}, {"a'b": "1"},
+    {"_secret": "1"}, {"_optIns": "1"}, {"_optIns.s.m": "true"}, {"a'b": "1"},
     {"vip": ">true"}, {"vip": "<=false"}, {"name[]": ["a", "!b"]},
     {"n": "99999999999999999999"}, {"n": "1e400"}, {"n": "nul\x00"}, {"v": "x" * 5000},
     {"_createdOn": "yesterday"}, {"_createdOn": "~2024"}, {"_createdOn[]": ["2024-01-01"]},
@@ -203,3 +203,24 @@ async def test_large_in_list_and_many_conditions(people):
     params = {f"f{i}": "!" for i in range(49)}
     params["name"] = "bob"
     assert await ids(people, params) == ["p02"]
+
+
+async def test_schema_only_answers_the_profiles_schema(people):
+    """`$schemaOnly=true` (the One API's profile schema retrieval): the JSON Schema of the profiles
+    the query selects, every member name with the JSON types seen, nested objects and arrays too."""
+    r = await people.get("/profiles", params={"$schemaOnly": "true"})
+    assert r.status_code == 200, r.text
+    schema = r.json()
+    assert schema["type"] == "object" and schema["x-sampleSize"] == len(PEOPLE)
+    props = schema["properties"]
+    assert {"id", "name", "age", "address", "nick-name", "misc", "_createdOn"} <= set(props)
+    assert props["id"]["type"] == "string"
+    assert props["age"]["type"] == ["null", "number", "string"]
+    assert props["vip"]["type"] == "boolean"
+    assert props["address"]["type"] == ["object", "string"]
+    assert props["address"]["properties"]["city"]["type"] == ["object", "string"]
+    assert props["address"]["properties"]["city"]["properties"] == {"nested": {"type": "string"}}
+    assert props["misc"]["items"]["type"] == ["integer", "object", "string"]
+    narrowed = (await people.get("/profiles", params={"$schemaOnly": "true", "name": "Alice"})).json()
+    assert narrowed["x-sampleSize"] == 1 and "email" not in narrowed["properties"]
+    assert (await people.get("/profiles", params={"$schemaOnly": "maybe"})).status_code == 400

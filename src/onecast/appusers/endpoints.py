@@ -10,10 +10,10 @@ from onecast.appusers import service
 from onecast.appusers.auth import CallerAuth
 from onecast.appusers.schemas import (AuthConfigIn, AuthConfigOut, ChallengeOut, SessionIn, SessionOut,
                                       SessionStarted, TokenOut)
-from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import not_found, problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
+from onecast.spaces.endpoints import ManagedSpace
 from onecast.spaces.models import ApiSpace
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["App users"],
@@ -29,16 +29,19 @@ async def _require_space(session, space_id: str) -> None:  # noqa: ANN001
         raise not_found("API space")
 
 
+# Space settings, like push credentials: any key of the space's account may read and set them (the
+# key that created a space is the account's, not the new space's).
 @router.get("/auth", response_model=AuthConfigOut, summary="The JWT config app users' tokens are checked with")
-async def get_auth_config(request: Request, principal: SpaceAuth) -> dict:
+async def get_auth_config(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:  # noqa: N803
     async with get_db(request).read() as session:
-        return service.config_view(await service.get_config(session, principal.space_id))
+        return service.config_view(await service.get_config(session, apiSpaceId))
 
 
 @router.put("/auth", response_model=AuthConfigOut, summary="Set issuer, audience, shared secret and id claim")
-async def put_auth_config(request: Request, principal: SpaceAuth, body: AuthConfigIn) -> dict:
+async def put_auth_config(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
+                          body: AuthConfigIn) -> dict:
     async with get_db(request).transaction() as session:
-        config = await service.put_config(session, principal.space_id, body.issuer, body.audience,
+        config = await service.put_config(session, apiSpaceId, body.issuer, body.audience,
                                           body.sharedSecret, body.idClaim)
         return service.config_view(config)
 

@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from onecast.kit.ids import new_id
+
 
 CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 ChannelIdStr = Annotated[str, StringConstraints(max_length=100, pattern=CHANNEL_ID_PATTERN)]
@@ -24,7 +26,8 @@ ChannelConfig = Annotated[dict[str, Any], AfterValidator(_common_config),
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: ChannelIdStr = Field(description="The id `rules` name, e.g. `sms` or `custom_email`")
+    id: ChannelIdStr = Field(default_factory=new_id,
+                             description="The id `rules` name, e.g. `sms` or `custom_email`; a uuid when absent")
     type: str = Field(max_length=40, description="sms, mms, email, whatsApp, fbMessenger, telegram, "
                                                  "nativePush, appMessaging, rcs or custom")
     provider: str = Field(max_length=40, description="The implementation, e.g. `sandbox`")

@@ -132,6 +132,8 @@ async def on_inbound(session: AsyncSession, space_id: str, message, team: ChatTe
                                                  f"chat:{team.id}")
         profile_id = message.profile_id = profile.id
     conversation_id = teams.conversation_id_for(team, profile_id)
+    if message.conversation_id is None:  # the message is now part of the chat's conversation
+        message.conversation_id = conversation_id
     await service.ensure_conversation(session, space_id, conversation_id, f"{team.name}: {profile_id}",
                                       {profile_id: "participant"})
     body = {"parts": _parts_of({"body": message.body, "messageParts": request.get("messageParts")}),

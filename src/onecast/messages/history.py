@@ -1,4 +1,5 @@
-"""A profile's message history, newest first, with an opaque cursor."""
+"""Pages of messages (a profile's history, a channel's messages), newest or oldest first, with an
+opaque cursor."""
 from __future__ import annotations
 
 import base64
@@ -30,9 +31,19 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 async def history(session: AsyncSession, space_id: str, profile_id: str, *, channel: str | None,
                   direction: str | None, before: datetime | None, limit: int,
                   cursor: str | None) -> tuple[list[Message], str | None]:
-    """Newest first; `cursor` continues after the last message of the previous page."""
-    stmt = select(Message).where(Message.space_id == space_id, Message.profile_id == profile_id,
-                                 Message.deleted_on.is_(None))
+    """A profile's messages, newest first; `cursor` continues after the last message of the previous page."""
+    return await page(session, space_id, profile_id=profile_id, channel=channel, direction=direction,
+                      before=before, limit=limit, cursor=cursor)
+
+
+async def page(session: AsyncSession, space_id: str, *, profile_id: str | None = None, channel: str | None = None,
+               direction: str | None = None, before: datetime | None = None, limit: int, cursor: str | None,
+               oldest_first: bool = False) -> tuple[list[Message], str | None]:
+    """Messages of the space matching every filter given, newest first (or oldest first); `cursor`
+    continues after the last message of the previous page (400 InvalidCursor for one we never made)."""
+    stmt = select(Message).where(Message.space_id == space_id, Message.deleted_on.is_(None))
+    if profile_id is not None:
+        stmt = stmt.where(Message.profile_id == profile_id)
     if channel:
         stmt = stmt.where(Message.channel == channel)
     if direction:
@@ -41,9 +52,13 @@ async def history(session: AsyncSession, space_id: str, profile_id: str, *, chan
         stmt = stmt.where(Message.created_on <= as_utc(before))
     if cursor:
         created, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Message.created_on < created,
-                              and_(Message.created_on == created, Message.id < last_id)))
-    rows = list((await session.execute(
-        stmt.order_by(Message.created_on.desc(), Message.id.desc()).limit(limit + 1))).scalars())
+        if oldest_first:
+            stmt = stmt.where(or_(Message.created_on > created,
+                                  and_(Message.created_on == created, Message.id > last_id)))
+        else:
+            stmt = stmt.where(or_(Message.created_on < created,
+                                  and_(Message.created_on == created, Message.id < last_id)))
+    order = (Message.created_on, Message.id) if oldest_first else (Message.created_on.desc(), Message.id.desc())
+    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -65,10 +65,13 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
     session.add(MessageStatusEvent(message_id=message.id, status="received", channel=body.channel, timestamp=now,
                                    details={}))
     payload = {**request, "id": message.id, "profileId": message.profile_id, "receivedOn": iso(now)}
-    record_event(session, space_id, "message.inbound", message.id, payload)
+    event = record_event(session, space_id, "message.inbound", message.id, payload)
     await session.flush()
     await apply_inbound_rules(session, space_id, message, profile)  # keywords: STOP/START/HELP, rules
     await chat_inbox.on_inbound(session, space_id, message)  # opens or continues a team's chat
+    if (message.conversation_id, message.profile_id) != (body.conversationId, payload["profileId"]):
+        # a team's chat took the message: the event names its conversation (and the profile made for it)
+        event.payload = {**payload, "conversationId": message.conversation_id, "profileId": message.profile_id}
     return message
 
 

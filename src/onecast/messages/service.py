@@ -57,7 +57,7 @@ def _render(item: MessageIn, profile: Profile | None) -> dict[str, Any]:
 
 
 async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace, configured: list,
-                   item: MessageIn, prefix: str) -> Message:
+                   item: MessageIn, prefix: str, deliver_at: datetime | None = None) -> Message:
     now = utcnow()
     resolved = []
     for i, rule in enumerate(item.rules):
@@ -95,21 +95,23 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
         reason = "NotOptedIn" if plan.final_status == "filtered" else "NoReachableChannel"
         apply_status(session, message, plan.final_status, details={"reason": reason, "skipped": plan.skipped})
     else:
-        session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=now, created_on=now))
+        session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=max(now, deliver_at or now),
+                              created_on=now))
     if item.conversationId:  # `{Team_Name}_{profileId}` lands in that team's chat
         await chat_inbox.on_one_api_send(session, space.id, message)
     return message
 
 
 async def send_many(session: AsyncSession, principal: Principal, items: list[MessageIn],
-                    *, indexed: bool = False) -> list[Message]:
-    """Validate, plan and store every message with its outbox row; all or nothing."""
+                    *, indexed: bool = False, deliver_at: datetime | None = None) -> list[Message]:
+    """Validate, plan and store every message with its outbox row; all or nothing. `deliver_at`:
+    the delivery waits until then (a scheduled send)."""
     space = await session.get(ApiSpace, principal.space_id)
     configured = await enabled_channels(session, principal.space_id)
     messages = []
     for index, item in enumerate(items):
         messages.append(await _prepare(session, principal, space, configured, item,
-                                       f"[{index}]." if indexed else ""))
+                                       f"[{index}]." if indexed else "", deliver_at))
         if index % 500 == 499:
             await session.flush()
     await check_credit(session, principal.space_id, messages)

@@ -19,7 +19,8 @@ MAX_DEPTH = 10
 MAX_ID_LENGTH = 255
 # Paths under /profiles/ that are routes, not profiles (and dot segments a client would normalise).
 RESERVED_IDS = frozenset({"bulk", "optin", "export", "import", "imports", "devices", ".", ".."})
-CHANNEL_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
+# Every id a channel can have (channels.schemas.CHANNEL_ID_PATTERN): rule names and uuids alike.
+CHANNEL_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -44,7 +45,7 @@ def validate_id(value: Any, field: str = "id") -> str:
 
 def validate_channel(value: Any, field: str = "channel") -> str:
     if not isinstance(value, str) or not CHANNEL_RE.fullmatch(value):
-        raise invalid(field, "channel names are 1 to 100 letters, digits or '_'")
+        raise invalid(field, "channel names are 1 to 100 letters, digits, '_' or '-'")
     return value
 
 

@@ -17,6 +17,7 @@ from onecast.profiles import rels, service
 from onecast.profiles.documents import project
 from onecast.profiles.models import Profile
 from onecast.profiles.query import MAX_VALUE_LENGTH, parse_fields, parse_query
+from onecast.profiles.sample_schema import sample_schema
 from onecast.profiles.schemas import (ChannelName, OptInChannels, OptInDefaults, ProfileIdStr, ProfileIn, ProfileOut,
                                      ProfileProjection, ProfileUpdate)
 
@@ -29,7 +30,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000,
                                        description="Apply only if the profile's ETag is one of these")]
 Deletes = Annotated[str, StringConstraints(max_length=MAX_VALUE_LENGTH)]
 IncludeDeleted = Annotated[bool, Query(alias="$includeDeleted", description="Also return soft-deleted profiles")]
-QUERY_PARAMS = {"$limit", "$skip", "$fields", "$includeDeleted"}
+QUERY_PARAMS = {"$limit", "$skip", "$fields", "$includeDeleted", "$schemaOnly"}
 DOC = {"model": ProfileOut, "description": "The profile; its ETag is in the `ETag` header"}
 
 QUERY_DESCRIPTION = """Profiles matching every condition, ordered by id.
@@ -38,7 +39,9 @@ Conditions (mongo-querystring): `field=v` equals, `field=!v` not equal, `field=>
 `field[]=a&field[]=b` in, `field[]=!a&field[]=!b` not in, `field=` exists, `field=!` does not exist.
 `true`/`false` are booleans, numeric-looking values numbers, `'...'` strings. Dotted names reach nested
 fields; `id`, `_createdOn`, `_updatedOn`, `_createdBy`, `_updatedBy` and `_optIns.<channel>` query system
-fields. Other `$` parameters are rejected."""
+fields. Other `$` parameters are rejected.
+`$schemaOnly=true`: instead of the profiles, the JSON Schema of the page of profiles the query selects
+(member names and JSON types; the sample size is `x-sampleSize`)."""
 FILTER_PARAMETER = {"parameters": [{
     "name": "conditions", "in": "query", "required": False, "style": "form", "explode": True,
     "description": "Field conditions, one query parameter each (see the operation description)",
@@ -70,7 +73,7 @@ def _deletes(raw: list[str] | None) -> list[str]:
 # --- collection -----------------------------------------------------------------------------
 
 
-@router.get("/profiles", response_model=list[ProfileProjection], description=QUERY_DESCRIPTION,
+@router.get("/profiles", response_model=list[ProfileProjection] | dict[str, Any], description=QUERY_DESCRIPTION,
             openapi_extra=FILTER_PARAMETER)
 async def query_profiles(
     request: Request, principal: SpaceAuth,
@@ -79,13 +82,16 @@ async def query_profiles(
     fields: Annotated[str | None, Query(alias="$fields", max_length=10_000,
                                         description="Comma-separated fields to return (plus id)")] = None,
     include_deleted: IncludeDeleted = False,
+    schema_only: Annotated[bool, Query(alias="$schemaOnly",
+                                       description="Answer the JSON Schema of the selected profiles")] = False,
 ) -> JSONResponse:
     conditions = parse_query(request.query_params.multi_items(), reserved=QUERY_PARAMS)
     projection = parse_fields(fields)
     async with get_db(request).read() as session:
         docs = await service.query_profiles(session, principal.space_id, conditions, limit=limit, skip=skip,
                                             include_deleted=include_deleted)
-    return JSONResponse([project(d, projection) for d in docs] if projection else docs)
+    docs = [project(d, projection) for d in docs] if projection else docs
+    return JSONResponse(sample_schema(docs) if schema_only else docs)
 
 
 @router.post("/profiles", status_code=201, responses={201: DOC, **problem_responses(409)})

@@ -29,7 +29,7 @@ from onecast.config import Settings
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
-from onecast.webhooks import retry
+from onecast.webhooks import formats, retry
 from onecast.webhooks.fanout import fan_out
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.service import live_secrets
@@ -63,6 +63,7 @@ class Dispatcher:
                  rng: random.Random | None = None) -> None:
         self.db = db
         self.settings = settings
+        formats.load()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:webhooks:{id(self):x}"
         self.guard = AddressGuard.from_settings(settings)
         self.schedule = retry.parse_schedule(settings.webhook_retry_schedule)
@@ -200,16 +201,32 @@ class Dispatcher:
     async def _request(self, hook: Webhook, items: list[Due]) -> int:
         """POST the signed events; the answer's status code."""
         envelopes = [envelope(item.event) for item in items]
-        body = json.dumps(envelopes if hook.batch else envelopes[0], separators=(",", ":")).encode()
+        payload: object = envelopes if hook.batch else envelopes[0]
+        extra: dict[str, str] = {}
+        shape = formats.FORMATS.get(hook.payload_format) if hook.payload_format != formats.STANDARD else None
+        if hook.payload_format != formats.STANDARD:
+            if shape is None:
+                raise LookupError(f"payload format {hook.payload_format!r} is not loaded")
+            rendered = await shape.render(self.db, hook, envelopes[0])  # such webhooks are never batched
+            if rendered is None:
+                return 204  # an event the format does not report: done, nothing to send
+            payload, extra = rendered
+        body = json.dumps(payload, separators=(",", ":")).encode()
         if hook.batch:
             msg_id = "batch_" + hashlib.sha256(",".join(i.event.id for i in items).encode()).hexdigest()[:32]
         else:
             msg_id = items[0].event.id
         headers = signed_headers(hook.secret, live_secrets(hook, utcnow()), msg_id, int(time.time()), body)
         headers["Content-Type"] = "application/json"
+        headers.update(extra)
         async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
             await _read_some(response)
-            return response.status_code
+        if shape is not None and shape.after_delivered is not None and response.status_code < 300:
+            try:  # the event is delivered whatever its follow-up does
+                await shape.after_delivered(self.db, self.client, hook, payload)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("webhook_follow_up_failed", webhook_id=hook.id, error=repr(exc))
+        return response.status_code
 
     async def _record(self, webhook_id: str, results: list[tuple[list[Due], Outcome]], at: datetime) -> None:
         outcomes = {item.delivery_id: outcome for items, outcome in results for item in items}

@@ -23,6 +23,10 @@ class Webhook(Base):
     previous_secrets: Mapped[list] = mapped_column(EncryptedJSON, default=list)
     subscriptions: Mapped[list] = mapped_column(JSONDoc, default=list)
     batch: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How events are rendered (webhooks.formats): `standard`, or a compatibility surface's format,
+    # whose settings (e.g. seed 003's verify token) are `format_options`, encrypted like the secret.
+    payload_format: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
+    format_options: Mapped[dict | None] = mapped_column(EncryptedJSON, nullable=True)
     max_batch_size: Mapped[int] = mapped_column(Integer, default=100)
     batch_timeout: Mapped[int] = mapped_column(Integer, default=60)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

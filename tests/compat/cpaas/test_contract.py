@@ -70,3 +70,20 @@ async def test_idempotency_key_replays(anon, space):
     first = await anon.post("/cpaas/messages", json=msg, auth=basic(space), headers=headers)
     again = await anon.post("/cpaas/messages", json=msg, auth=basic(space), headers=headers)
     assert first.json()["messageId"] == again.json()["messageId"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+async def test_streamed_answers_arrive_whole(anon, space, fmt):
+    """A streamed answer (the profile export) is the same bytes and headers under /cpaas as under
+    /apispaces/{id}; it used to stop after the first chunk (`[`) under a 200."""
+    for i in range(3):
+        r = await anon.post("/cpaas/profiles", json={"id": f"p{i}", "name": f"N{i}"}, auth=basic(space))
+        assert r.status_code == 201
+    request = {"format": fmt, "fields": ["name"]}
+    direct = await space.post("/profiles/export", json=request)
+    via_cpaas = await anon.post("/cpaas/profiles/export", json=request, auth=basic(space))
+    assert direct.status_code == via_cpaas.status_code == 200
+    assert via_cpaas.content == direct.content
+    assert via_cpaas.content.count(b"N") == 3
+    for header in ("content-type", "content-disposition"):
+        assert via_cpaas.headers[header] == direct.headers[header]

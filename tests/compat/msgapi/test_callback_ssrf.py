@@ -1,25 +1,21 @@
-"""Callbacks obey the webhooks' SSRF rule: a callback URL on a private or loopback address gets
-nothing (and loses nothing: the events wait until the URL is fixed or the network allowed)."""
-import httpx
+"""Callbacks are webhooks: a callback URL on a private or loopback address gets nothing when the
+network is not allowed (the guarded transport refuses it; the delivery is dead, as for any webhook)."""
+import dataclasses
 
-from onecast.compat.msgapi.dispatch import dispatch_once
-from onecast.kit.ssrf import AddressGuard
-from tests.compat.msgapi.test_contract import MsgApi, envelope_ok
-from tests.peers.msgapi_receiver import Receiver
+from sqlalchemy import select
+
+from onecast.webhooks.models import WebhookDelivery
+from tests.compat.msgapi.callbacks import customer_app, drain
 
 
-async def test_private_callback_urls_get_nothing_until_allowed(space):
-    api = MsgApi(space)
-    envelope_ok(await api.post("/config/webhook", {"url": "http://127.0.0.1:9/api/v1/message/receive"}))
-    await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
-                                                 "body": "hi"})
-    receiver = Receiver()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app)) as client:
-        assert await dispatch_once(space_db(space), client, AddressGuard("")) == 0
+async def test_private_callback_urls_get_nothing(app, api, space, settings):
+    strict = dataclasses.replace(settings, outbound_allowed_networks="", webhook_allowed_networks="")
+    async with customer_app(api) as receiver:
+        await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
+                                                     "body": "hi"})
+        assert await drain(app, strict, space) == 1
         assert receiver.received == []
-        assert await dispatch_once(space_db(space), client, AddressGuard("127.0.0.0/8")) > 0
-    assert receiver.received
-
-
-def space_db(space):  # noqa: ANN001, ANN201
-    return space.client._transport.app.state.db  # the ASGI app behind the test client
+    async with app.state.db.read() as session:
+        statuses = list((await session.execute(select(WebhookDelivery.status).where(
+            WebhookDelivery.space_id == space.space_id))).scalars())
+    assert statuses == ["dead"]

@@ -2,46 +2,17 @@
 `x-api-id` auth, the ApiResponse / ApiResultsMetaCompactResponse envelopes, each endpoint's body
 and result shapes, and the InBoundWrapper callbacks (messages, statuses, events, meta) sent with
 `x-verify-token`, status shortcodes READ/DLVRD/SENT/FAILD/DELTD."""
-import httpx
+from datetime import timedelta
+
 import pytest
 
-from onecast.compat.msgapi.dispatch import dispatch_once
-from tests.peers.msgapi_receiver import Receiver
+from onecast.kit.clock import utcnow
+from tests.compat.msgapi.callbacks import customer_app, drain
+from tests.compat.msgapi.client import envelope_ok, text
 
 CONTACT_TYPES = {"SMS", "OA", "EMAIL", "WHATSAPP", "PUSH", "FACEBOOK", "TELEGRAM", "WEBSITE", "TWITTER", "INSTAGRAM",
                  "DUMMY", "EMPTY"}
 STATUS_CODES = {"READ", "DLVRD", "SENT", "FAILD", "DELTD"}
-
-
-class MsgApi:
-    def __init__(self, space) -> None:
-        self.space, self.client = space, space.client
-        self.headers = {"x-api-key": space.key, "x-api-id": space.space_id}
-
-    async def get(self, path: str, **kw):
-        return await self.client.get(f"/api/v1{path}", headers={**self.headers, **kw.pop("headers", {})}, **kw)
-
-    async def post(self, path: str, body, **kw):
-        return await self.client.post(f"/api/v1{path}", json=body, headers={**self.headers, **kw.pop("headers", {})},
-                                      **kw)
-
-
-@pytest.fixture
-def api(space) -> MsgApi:
-    return MsgApi(space)
-
-
-def envelope_ok(r: httpx.Response) -> dict:
-    """ApiResponse / ApiResultsMetaCompactResponse: status 200, statusKey SUCCESS, message, timestamp (ms)."""
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["status"] == 200 and body["statusKey"] == "SUCCESS"
-    assert isinstance(body["message"], str) and isinstance(body["timestamp"], int) and body["timestamp"] > 10**12
-    return body
-
-
-def text(to: str = "919988776655", body: str = "Hello", channel: str = "sms") -> dict:
-    return {"channelId": channel, "to": {"phone": to}, "type": "text", "text": {"body": body}}
 
 
 async def test_auth_is_x_api_key(api, anon, space, other_space):
@@ -130,6 +101,16 @@ async def test_send_template_by_code(api, space, deliver):
     assert any((d.get("payload") or d).get("body") == "Paid 10 INR" for d in sent), sent
 
 
+async def test_send_template_by_id_answers_its_code(api, space):
+    await space.post("/templates", json={"id": "feedback", "name": "Feedback", "code": "FEEDBACK", "lang": "en_US",
+                                         "channels": {"whatsApp": {"body": "Paid {{ data.amount }}"}},
+                                         "approved": [{"channelId": "whatsApp", "status": "approved"}]})
+    body = {"channelId": "whatsApp", "to": {"phone": "919988776655"}, "type": "template",
+            "template": {"id": "feedback", "data": {"amount": 10}}}
+    data = envelope_ok(await api.post("/message/send", body))["data"]
+    assert data["templateId"] == "feedback" and data["templateCode"] == "FEEDBACK"
+
+
 async def test_optin_and_optout(api, space):
     body = {"channelId": "whatsApp", "to": {"contactId": "c-1", "phone": "919988776655"}, "type": "optout"}
     envelope_ok(await api.post("/message/send", body))
@@ -149,14 +130,15 @@ async def test_resend(api, space):
     ({"to": {"phone": "1"}, "type": "text", "text": {"body": "x"}}, "channelId"),
     ({"channelId": "sms", "to": {"phone": "919988776655"}, "type": "fax"}, "type"),
     ({"channelId": "sms", "to": {"phone": "919988776655"}, "type": "image"}, "image"),
-    ({"channelId": "no_such", "to": {"phone": "919988776655"}, "type": "text", "text": {"body": "x"}}, "rules"),
+    ({"channelId": "no_such", "to": {"phone": "919988776655"}, "type": "text", "text": {"body": "x"}}, "channelId"),
+    ({"channelId": "sms", "to": {"phone": "12"}, "type": "text", "text": {"body": "x"}}, "to.phone"),
 ])
 async def test_send_errors_name_the_field(api, body, field):
     r = await api.post("/message/send", body)
     assert r.status_code == 400, r.text
     err = r.json()
     assert err["status"] == 400 and err["statusKey"] != "SUCCESS" and err["message"]
-    assert any(e["field"].startswith(field) for e in err["errors"]), err
+    assert err["errors"] and all(e["field"] == field for e in err["errors"]), err
 
 
 async def test_contact_prefs_and_customer_data(api, space, app):
@@ -186,25 +168,24 @@ async def test_sessions(api, space):
     assert (await api.post("/session/close", {"sessionId": "nope"})).status_code == 404
 
 
-async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, app, deliver):
-    receiver = Receiver()
-    app_doc = envelope_ok(await api.post("/config/webhook", {"url": "http://customer.test/api/v1/message/receive"}))
-    token = app_doc["data"]["secret"]["verifyToken"]
-    assert app_doc["data"]["webhook"] == "http://customer.test/api/v1/message/receive"
-    await space.put("/sandbox/settings", json={"receipt": "read", "failAddresses": {"919900000000": "permanent", "+919900000000": "permanent"}})
-    ok = envelope_ok(await api.post("/message/send", text()))["data"]["id"]
-    bad = envelope_ok(await api.post("/message/send", text(to="919900000000")))["data"]["id"]
-    await deliver(space)
-    await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
-                                                 "body": "Thanks", "conversationId": "s-1"})
-    await api.post("/session/close", {"sessionId": "s-1"})
-    transport = httpx.ASGITransport(app=receiver.app)
-    async with httpx.AsyncClient(transport=transport) as client:
-        receiver.fail_with = 503  # the app is down: nothing is lost, the batch is retried
-        assert await dispatch_once(app.state.db, client) == 0
+async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, app, settings, deliver):
+    async with customer_app(api) as receiver:
+        token = receiver.app_doc["data"]["secret"]["verifyToken"]
+        assert receiver.app_doc["data"]["webhook"].endswith("/api/v1/message/receive")
+        await space.put("/sandbox/settings", json={"receipt": "read", "failAddresses": {
+            "919900000000": "permanent", "+919900000000": "permanent"}})
+        ok = envelope_ok(await api.post("/message/send", text()))["data"]["id"]
+        bad = envelope_ok(await api.post("/message/send", text(to="919900000000")))["data"]["id"]
+        await deliver(space)
+        await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
+                                                     "body": "Thanks", "conversationId": "s-1"})
+        await api.post("/session/close", {"sessionId": "s-1"})
+        receiver.fail_with = 503  # the app is down: nothing is lost, deliveries wait for a retry
+        assert await drain(app, settings, space) > 0
+        assert receiver.received == []
         receiver.fail_with = None
-        assert await dispatch_once(app.state.db, client) > 0
-        assert await dispatch_once(app.state.db, client) == 0  # each event once
+        assert await drain(app, settings, space, at=utcnow() + timedelta(days=1)) > 0
+        assert await drain(app, settings, space, at=utcnow() + timedelta(days=2)) == 0  # each event once
     assert {t for t, _ in receiver.received} == {token}
     by_type: dict[str, list] = {}
     for _, body in receiver.received:
@@ -225,3 +206,23 @@ async def test_callbacks_are_inbound_wrappers_with_the_verify_token(api, space, 
     assert inbound["messages"][0]["session"]["sessionId"] == "s-1"
     assert inbound["contacts"][0]["contactType"] == "SMS"
     assert by_type["events"][0]["events"][0]["eventCode"] == "SESSION_CLOSED"
+
+
+async def test_callbacks_are_signed_webhooks(api, space, app, settings):
+    """Signed (Standard Webhooks headers) like every webhook, and listed with the space's webhooks."""
+    async with customer_app(api) as receiver:
+        await space.post("/messages/inbounds", json={"channel": "sms", "from": {"phoneNumber": "919988776655"},
+                                                     "body": "Hi"})
+        assert await drain(app, settings, space) == 1
+    hooks = (await space.get("/webhooks")).json()
+    assert [h["url"] for h in hooks] == [receiver.app_doc["data"]["webhook"]]
+    (headers,) = receiver.headers
+    assert headers["webhook-id"] and headers["webhook-signature"].startswith("v1,")
+
+
+async def test_setting_the_url_again_keeps_the_app_and_its_token(api, space):
+    first = envelope_ok(await api.post("/config/webhook", {"url": "https://customer.example/api/v1/message/receive"}))
+    again = envelope_ok(await api.post("/config/webhook", {"url": "https://other.example/api/v1/message/receive"}))
+    assert again["data"]["id"] == first["data"]["id"]
+    assert again["data"]["secret"] == first["data"]["secret"] and again["data"]["webhook"].startswith("https://other")
+    assert [h["url"] for h in (await space.get("/webhooks")).json()] == [again["data"]["webhook"]]

@@ -10,17 +10,16 @@ from pydantic import BaseModel, ValidationError
 
 from onecast.compat.bird import service
 from onecast.compat.bird.auth import BirdAuth
-from onecast.compat.bird.errors import BirdProblem, bird_errors, from_validation, invalid_fields
+from onecast.compat.bird.errors import (BirdProblem, BirdRoute, bird_errors, error_responses, from_validation,
+                                        invalid_fields)
 from onecast.compat.bird.schemas import BirdMessageIn, PresignIn
 from onecast.content import service as content
 from onecast.content import endpoints as content_endpoints  # the storage and base URL the content API uses
-from onecast.kit.errors import problem_responses
-from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.kit.text import UnstorableText, decode_json
 
-router = APIRouter(route_class=CheckedRoute, prefix="/workspaces/{workspaceId}", tags=["Bird channels API (compat)"],
-                   responses=problem_responses(400, 401, 404, 422))
+router = APIRouter(route_class=BirdRoute, prefix="/workspaces/{workspaceId}", tags=["Bird channels API (compat)"],
+                   responses=error_responses(400, 401, 404, 422))
 
 MAX_BODY = 200 * 1024
 ChannelId = Annotated[str, Path(min_length=1, max_length=100, description="The channel: its id or rule name")]
@@ -52,7 +51,7 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
 @router.post("/channels/{channelId}/messages", status_code=202,
              responses={202: {"description": "Message was accepted for processing",
                               "content": {"application/json": {"schema": MESSAGE}}},
-                        **problem_responses(409, 413)},
+                        **error_responses(409, 413)},
              openapi_extra=_body_schema(BirdMessageIn), summary="Send a message to a channel")
 async def send_message(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
     req = await _parse(request, BirdMessageIn)
@@ -120,7 +119,7 @@ PRESIGNED = {200: {"description": "Where and how to upload the file, and the URL
                        "properties": {"mediaUrl": {"type": "string"}, "uploadUrl": {"type": "string"},
                                       "uploadMethod": {"type": "string"},
                                       "uploadFormData": {"type": "object"}}}}}},
-             **problem_responses(409, 413)}
+             **error_responses(409, 413)}
 
 
 async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:  # noqa: ANN001

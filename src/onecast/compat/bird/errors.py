@@ -1,14 +1,21 @@
-"""Bird's error object: `code`, `message` and, for invalid fields, `details` (field -> messages).
-Rendered by the app's Problem handler, so it keeps the problem+json members too."""
+"""Bird's error object: `code`, `message` and, for invalid fields, `details` (field -> messages),
+sent as `application/json` as seed 004 lists for every error answer (the problem+json members are
+kept in the body, so one parser reads both). `BirdRoute` renders every error of a Bird operation so,
+the authentication's and the parameters' included."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
-from onecast.kit.errors import Problem
+from onecast.kit.errors import Problem, problem_responses, validation_problem
+from onecast.kit.routing import CheckedRoute
 from onecast.kit.text import UnstorableText
 
 
@@ -48,3 +55,30 @@ def bird_errors() -> Iterator[None]:
         if exc.status != 400 or isinstance(exc, BirdProblem):
             raise
         raise invalid_fields({e["field"]: [e["message"]] for e in exc.errors} or {"body": [exc.detail]}) from None
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries of Bird's error answers: the problem schema, as application/json."""
+    return {status: {**entry, "content": {"application/json": next(iter(entry["content"].values()))}}
+            for status, entry in problem_responses(*statuses).items()}
+
+
+def bird_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(problem.body(), status_code=problem.status, headers=problem.headers)
+
+
+class BirdRoute(CheckedRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bird_answered(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Problem as exc:
+                return bird_response(exc)
+            except (RequestValidationError, UnstorableText) as exc:  # parameters: 400, as before the body
+                return bird_response(validation_problem(exc))
+            except HTTPException as exc:
+                return bird_response(Problem(exc.status_code, headers=getattr(exc, "headers", None)))
+
+        return bird_answered

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 MAX_TAGS = 10
+MAX_RECIPIENTS = 100
 
 
 class Contact(BaseModel):
@@ -24,7 +25,8 @@ class Contact(BaseModel):
 
 class Receiver(BaseModel):
     model_config = ConfigDict(extra="allow")
-    contacts: list[Contact] = Field(min_length=1, max_length=1)
+    # Several only on an e-mail channel (seed 004); the service checks the channel.
+    contacts: list[Contact] = Field(min_length=1, max_length=MAX_RECIPIENTS)
 
 
 class TemplateParameter(BaseModel):

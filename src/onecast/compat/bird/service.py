@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.models import Channel
@@ -15,12 +15,11 @@ from onecast.compat.bird import translate
 from onecast.compat.bird.errors import BirdProblem, bird_errors, from_validation, invalid_fields
 from onecast.compat.bird.models import BirdMessage
 from onecast.compat.bird.schemas import BirdMessageIn
-from onecast.delivery.models import OutboxJob
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.errors import Problem
 from onecast.messages import service as messages
-from onecast.messages.history import decode_cursor, encode_cursor
+from onecast.messages import history
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import MessageIn
 
@@ -33,14 +32,18 @@ def not_found(what: str) -> BirdProblem:
 
 
 async def channel_rule(session: AsyncSession, space_id: str, channel_id: str) -> str:
-    """A Bird channelId is a configured channel's id (uuid) or its rule name; a built-in type
-    with nothing configured is the sandbox channel of that type."""
-    row = (await session.execute(select(Channel.channel_id).where(
+    return (await _channel(session, space_id, channel_id))[0]
+
+
+async def _channel(session: AsyncSession, space_id: str, channel_id: str) -> tuple[str, str]:
+    """The rule and type a Bird channelId names: a configured channel's id (uuid) or rule name; a
+    built-in type with nothing configured is the sandbox channel of that type."""
+    row = (await session.execute(select(Channel.channel_id, Channel.type).where(
         Channel.space_id == space_id, or_(Channel.id == channel_id, Channel.channel_id == channel_id)))).first()
     if row is not None:
-        return row[0]
+        return row[0], row[1]
     if channel_id in BUILTIN_TYPES:
-        return channel_id
+        return channel_id, channel_id
     raise not_found("Channel")
 
 
@@ -62,21 +65,25 @@ def _core_message(fields: dict[str, Any]) -> MessageIn:
 
 
 async def send(session: AsyncSession, principal: Principal, channel_id: str, req: BirdMessageIn) -> Message:
-    rule = await channel_rule(session, principal.space_id, channel_id)
+    """One core message per receiver contact (several only on an e-mail channel); the first is
+    the message the answer shows."""
+    rule, channel_type = await _channel(session, principal.space_id, channel_id)
+    contacts = req.receiver.contacts
+    if len(contacts) > 1 and channel_type != "email":
+        raise invalid_fields({"receiver.contacts": [
+            "multiple recipient messages are only possible through the Email platform"]})
     deliver_at = _schedule(req.scheduledFor)
-    item = _core_message(translate.message_in(req, rule))
+    items = [_core_message(translate.message_in(req, rule, i)) for i in range(len(contacts))]
     with bird_errors():
-        (message,) = await messages.send_many(session, principal, [item])
-    session.add(BirdMessage(
-        message_id=message.id, space_id=principal.space_id, channel_id=channel_id, reference=req.reference,
-        tags=req.tags or [], receiver=req.receiver.model_dump(exclude_none=True),
-        body=req.body, template=req.template.model_dump(exclude_none=True) if req.template else None,
-        scheduled_for=as_utc(req.scheduledFor) if req.scheduledFor else None))
-    if deliver_at is not None:
-        await session.execute(update(OutboxJob).where(OutboxJob.message_id == message.id)
-                              .values(available_at=deliver_at))
+        sent = await messages.send_many(session, principal, items, deliver_at=deliver_at)
+    for message, contact in zip(sent, contacts, strict=True):
+        session.add(BirdMessage(
+            message_id=message.id, space_id=principal.space_id, channel_id=channel_id, reference=req.reference,
+            tags=req.tags or [], receiver={"contacts": [contact.model_dump(exclude_none=True)]},
+            body=req.body, template=req.template.model_dump(exclude_none=True) if req.template else None,
+            scheduled_for=as_utc(req.scheduledFor) if req.scheduledFor else None))
     await session.flush()
-    return message
+    return sent[0]
 
 
 async def _extras(session: AsyncSession, ids: list[str]) -> tuple[dict[str, BirdMessage], dict[str, list]]:
@@ -104,25 +111,14 @@ async def list_messages(session: AsyncSession, space_id: str, channel_id: str, *
                         page_token: str | None, reverse: bool) -> dict[str, Any]:
     """Newest first (oldest first with `reverse`); `nextPageToken` continues after the last one."""
     rule = await channel_rule(session, space_id, channel_id)
-    stmt = select(Message).where(Message.space_id == space_id, Message.channel == rule,
-                                 Message.deleted_on.is_(None))
-    if page_token:
-        try:
-            created, last_id = decode_cursor(page_token)
-        except Problem:
-            raise invalid_fields({"pageToken": ["is not a token this API returned"]}) from None
-        if reverse:
-            stmt = stmt.where(or_(Message.created_on > created, and_(Message.created_on == created,
-                                                                       Message.id > last_id)))
-        else:
-            stmt = stmt.where(or_(Message.created_on < created, and_(Message.created_on == created,
-                                                                       Message.id < last_id)))
-    order = (Message.created_on, Message.id) if reverse else (Message.created_on.desc(), Message.id.desc())
-    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
-    page = rows[:limit]
+    try:
+        page, token = await history.page(session, space_id, channel=rule, limit=limit, cursor=page_token,
+                                         oldest_first=reverse)
+    except Problem:
+        raise invalid_fields({"pageToken": ["is not a token this API returned"]}) from None
     extras, histories = await _extras(session, [m.id for m in page])
     out: dict[str, Any] = {"results": [translate.view(m, histories[m.id], extras.get(m.id), channel_id)
                                        for m in page]}
-    if len(rows) > limit:
-        out["nextPageToken"] = encode_cursor(page[-1])
+    if token:
+        out["nextPageToken"] = token
     return out

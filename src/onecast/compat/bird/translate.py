@@ -29,13 +29,13 @@ IDENTIFIERS = {"phonenumber": "phoneNumber", "emailaddress": "email", "email": "
                "telegramchatid": "telegramChatId", "facebook": "fbMessengerId"}
 
 
-def recipient(contact: Contact) -> dict[str, Any]:
+def recipient(contact: Contact, index: int = 0) -> dict[str, Any]:
     """The receiver contact becomes the message's profile (created on send, id = contact id or identifier)."""
     to: dict[str, Any] = {"profileId": contact.id or contact.identifierValue}
     if contact.identifierKey and contact.identifierValue:
         field = IDENTIFIERS.get(contact.identifierKey.lower().replace("_", ""))
         if field is None:
-            raise invalid_fields({"receiver.contacts.0.identifierKey": [
+            raise invalid_fields({f"receiver.contacts.{index}.identifierKey": [
                 f"unsupported identifier key; one of {', '.join(sorted(IDENTIFIERS))}"]})
         to[field] = contact.identifierValue
     return to
@@ -86,9 +86,9 @@ def content(body: dict[str, Any]) -> dict[str, Any]:
     raise invalid_fields({"body.type": ["supported types: text, html, image, file"]})
 
 
-def message_in(req: BirdMessageIn, rule: str) -> dict[str, Any]:
-    """The core `MessageIn` fields for a Bird send on the channel named `rule`."""
-    fields: dict[str, Any] = {"to": recipient(req.receiver.contacts[0]), "rules": [rule]}
+def message_in(req: BirdMessageIn, rule: str, index: int = 0) -> dict[str, Any]:
+    """The core `MessageIn` fields for a Bird send on the channel named `rule`, to receiver contact `index`."""
+    fields: dict[str, Any] = {"to": recipient(req.receiver.contacts[index], index), "rules": [rule]}
     if req.template is not None:
         data = dict(req.template.variables or {})
         data.update({p.key: p.value for p in req.template.parameters or []})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from starlette.types import Message
+from starlette.types import Message, Receive, Scope, Send
 
 from onecast.compat.cpaas.auth import CpaasAuth
 from onecast.kit.errors import problem_responses
@@ -35,33 +35,32 @@ def _space_scope(request: Request, space_id: str, key: str, rest: str) -> dict:
     return scope
 
 
+class _Redispatched(Response):
+    """The inner operation's answer, passed through to the client as the inner app sends it, so a
+    streamed answer (an export) arrives whole; only the body the outer request already read is
+    replayed, after which `receive` is the client's own (a real disconnect still ends a stream)."""
+
+    def __init__(self, scope: dict, body: bytes) -> None:
+        super().__init__()
+        self.inner_scope, self.request_body = scope, body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        replayed = False
+
+        async def inner_receive() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": self.request_body, "more_body": False}
+
+        await self.inner_scope["app"].router(self.inner_scope, inner_receive, send)
+
+
 async def cpaas(request: Request, principal: CpaasAuth,
                 path: Annotated[str, Path(max_length=2000, description="The path after /apispaces/{id}/")]) -> Response:
     body = await request.body()
-    scope = _space_scope(request, principal.space_id, request.state.api_key, path)
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    status, headers, chunks = 500, [], []
-
-    async def send(message: Message) -> None:
-        nonlocal status, headers
-        if message["type"] == "http.response.start":
-            status, headers = message["status"], message.get("headers", [])
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await request.app.router(scope, receive, send)
-    response = Response(b"".join(chunks), status_code=status)
-    response.raw_headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-    response.headers["content-length"] = str(len(response.body))
-    return response
+    return _Redispatched(_space_scope(request, principal.space_id, request.state.api_key, path), body)
 
 
 for _method in METHODS:

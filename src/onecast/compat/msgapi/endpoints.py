@@ -99,7 +99,7 @@ async def hsm_templates(request: Request, principal: MsgApiAuth,
 async def set_webhook(request: Request, principal: MsgApiAuth) -> JSONResponse:
     body = await _parse(request, WebhookUrlRequest)
     async with _write(request) as session:
-        app = await service.set_webhook(session, principal.space_id, body.url)
+        app = await service.set_webhook(session, principal, body.url)
     return _ok(data=app)
 
 

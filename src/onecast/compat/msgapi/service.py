@@ -2,23 +2,21 @@
 events). Translation only: every rule is the core's."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from pydantic import ValidationError
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels import service as channels
-from onecast.compat.msgapi import translate
-from onecast.compat.msgapi.envelope import MsgApiProblem, invalid
-from onecast.compat.msgapi.models import MsgApiWebhook
+from onecast.compat.msgapi import callbacks, translate
+from onecast.compat.msgapi.envelope import MsgApiProblem
 from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
                                            SessionQueueAssignment, SessionStatusClose)
 from onecast.kit.auth import Principal
-from onecast.kit.clock import iso, utcnow
+from onecast.kit.errors import Problem
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
-from onecast.kit.models import Event
 from onecast.messages import service as messages
 from onecast.messages.models import Message
 from onecast.messages.schemas import MessageIn
@@ -40,24 +38,8 @@ async def list_templates(session: AsyncSession, space_id: str, channel_id: str |
     return [translate.template_view(v) for v in views]
 
 
-def client_app(row: MsgApiWebhook) -> dict[str, Any]:
-    """The ClientApp the webhook belongs to; the verify token is sent as `x-verify-token` on callbacks."""
-    return {"id": row.app_id, "webhook": row.url, "appHook": row.url, "appMode": "WEBHOOK", "type": "WEBHOOK",
-            "secret": {"verifyToken": row.verify_token}, "readOnly": False, "shared": False}
-
-
-async def set_webhook(session: AsyncSession, space_id: str, url: str) -> dict[str, Any]:
-    row = await session.get(MsgApiWebhook, space_id, with_for_update=True)
-    now = utcnow()
-    if row is None:
-        last = (await session.execute(select(func.max(Event.seq)).where(Event.space_id == space_id))).scalar()
-        row = MsgApiWebhook(space_id=space_id, app_id=new_id(), url=url, verify_token=secrets.token_urlsafe(24),
-                            last_seq=last or 0, failures=0, created_on=now, updated_on=now)
-        session.add(row)
-    else:
-        row.url, row.updated_on = url, now
-    await session.flush()
-    return client_app(row)
+async def set_webhook(session: AsyncSession, principal: Principal, url: str) -> dict[str, Any]:
+    return callbacks.client_app(await callbacks.set_callback(session, principal.space_id, url, principal.actor))
 
 
 async def contact_lang(session: AsyncSession, principal: Principal, body: ContactPrefsUpdate) -> dict[str, Any]:
@@ -83,22 +65,24 @@ async def push_event(session: AsyncSession, principal: Principal, body: DigitalE
     return body.model_dump(exclude_none=True)
 
 
-async def _template_id(session: AsyncSession, space_id: str, msg: OutBoundMsg) -> str | None:
-    """The core template a `template` message names, by id or by its HSM code (+ lang)."""
+async def _template(session: AsyncSession, space_id: str, msg: OutBoundMsg) -> tuple[str, str] | None:
+    """The (id, code) of the core template a `template` message names, by id or by its HSM code (+ lang)."""
     meta = msg.template
     if meta is None:
         return None
+    live = (Template.space_id == space_id, Template.deleted_on.is_(None))
+    code = Template.document["code"].as_string()
     if meta.id:
-        found = (await session.execute(select(Template.id).where(
-            Template.space_id == space_id, Template.id == meta.id, Template.deleted_on.is_(None)))).scalar()
+        found = (await session.execute(select(Template.id, code).where(*live, Template.id == meta.id))).first()
         if found:
-            return found
+            return found[0], found[1] or ""
     if meta.code:
-        stmt = select(Template.id).where(Template.space_id == space_id, Template.deleted_on.is_(None),
-                                         Template.document["code"].as_string() == meta.code)
+        stmt = select(Template.id, code).where(*live, code == meta.code)
         if meta.lang:
             stmt = stmt.where(Template.document["lang"].as_string() == meta.lang)
-        return (await session.execute(stmt.order_by(Template.id).limit(1))).scalar()
+        found = (await session.execute(stmt.order_by(Template.id).limit(1))).first()
+        if found:
+            return found[0], found[1] or ""
     return None
 
 
@@ -116,16 +100,27 @@ async def send(session: AsyncSession, principal: Principal, msg: OutBoundMsg) ->
         original = await messages.get_message(session, principal.space_id, msg.messageIdResend)
         item = MessageIn.model_validate(original.request)
         (message,) = await messages.send_many(session, principal, [item])
-        return translate.receipt(message.id, msg, item.templateId)
+        return translate.receipt(message.id, msg, item.templateId, None)
     if msg.type in ("optin", "optout"):
-        return translate.receipt(await _opt(session, principal, msg), msg, None)
-    template_id = await _template_id(session, principal.space_id, msg) if msg.type == "template" else None
+        return translate.receipt(await _opt(session, principal, msg), msg, None, None)
+    template = await _template(session, principal.space_id, msg) if msg.type == "template" else None
     try:
-        item = MessageIn.model_validate(translate.message_in(msg, msg.channelId, template_id))
-    except ValueError as exc:
-        raise invalid("message", str(exc).splitlines()[-1] if str(exc) else "invalid") from None
-    (message,) = await messages.send_many(session, principal, [item])
-    return translate.receipt(message.id, msg, template_id)
+        item = MessageIn.model_validate(translate.message_in(msg, msg.channelId, template[0] if template else None))
+    except ValidationError as exc:
+        raise _request_problem(msg, Problem(400, "INVALID_FIELD", "Invalid message", errors=[
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()])) from None
+    try:
+        (message,) = await messages.send_many(session, principal, [item])
+    except Problem as exc:
+        raise _request_problem(msg, exc) from None
+    return translate.receipt(message.id, msg, *(template or (None, None)))
+
+
+def _request_problem(msg: OutBoundMsg, exc: Problem) -> MsgApiProblem:
+    """A core error, its fields named as the OutBoundMsg names them (`rules[0]` -> `channelId`)."""
+    errors = [{**e, "field": translate.request_field(str(e.get("field", "")), msg.type)} for e in exc.errors]
+    detail = "; ".join(f"{e['field']}: {e.get('message', '')}" for e in errors[:5]) or exc.detail
+    return MsgApiProblem(exc.status, exc.code, detail, errors=errors, headers=exc.headers)
 
 
 def _event(code: str, *, contact_id: str = "", session_id: str = "", event_id: str | None = None) -> dict[str, Any]:
@@ -134,9 +129,19 @@ def _event(code: str, *, contact_id: str = "", session_id: str = "", event_id: s
 
 
 async def _session_messages(session: AsyncSession, space_id: str, session_id: str) -> list[Message]:
-    rows = list((await session.execute(select(Message).where(
-        Message.space_id == space_id, Message.conversation_id == session_id, Message.deleted_on.is_(None))
-        .order_by(Message.created_on, Message.id).limit(1000))).scalars())
+    """A conversation's messages; for a `<channelId>:<contactId>` session, the contact's messages on
+    that channel that belong to no conversation."""
+    live = (Message.space_id == space_id, Message.deleted_on.is_(None))
+    stmt = select(Message).where(*live, Message.conversation_id == session_id)
+    rows = list((await session.execute(stmt.order_by(Message.created_on, Message.id).limit(1000))).scalars())
+    by_contact = translate.contact_session(session_id)
+    if not rows and by_contact is not None:
+        channel, contact = by_contact
+        addressed = or_(Message.profile_id == contact, *(
+            and_(Message.profile_id.is_(None), Message.request[(side, field)].as_string() == contact)
+            for side in ("from", "to") for field in ("phoneNumber", "email")))
+        stmt = select(Message).where(*live, Message.channel == channel, Message.conversation_id.is_(None), addressed)
+        rows = list((await session.execute(stmt.order_by(Message.created_on, Message.id).limit(1000))).scalars())
     if not rows:
         raise MsgApiProblem(404, "NOT_FOUND", "No session with this sessionId")
     return rows
@@ -161,8 +166,19 @@ async def session_action(session: AsyncSession, principal: Principal, action: st
 
 
 async def session_messages(session: AsyncSession, space_id: str, session_id: str) -> list[dict[str, Any]]:
+    """ChatMessageDTO: messageId, int64 epoch-ms timestamp, the contact as Channels List types it."""
     rows = await _session_messages(session, space_id, session_id)
-    return [{"id": m.id, "sessionId": session_id, "contactId": m.profile_id or "", "channelId": m.channel or "",
-             "type": "I" if m.direction == "inbound" else "O", "text": m.body or "",
-             "status": translate.STATUS_CODES.get(m.status, m.status.upper()), "timestamp": iso(m.created_on)}
+    channels = await callbacks.channels_by_id(session, space_id)
+    return [translate.chat_message(m.id, session_id, _contact_of(m), m.channel or "", channels,
+                                   inbound=m.direction == "inbound", text=m.body or "",
+                                   status=translate.STATUS_CODES.get(m.status, m.status.upper()),
+                                   provider_id=m.provider_message_id or "", created=m.created_on)
             for m in rows]
+
+
+def _contact_of(message: Message) -> str:
+    if message.profile_id:
+        return message.profile_id
+    to = (message.request or {}).get("to") or (message.request or {}).get("from") or {}
+    return str(next(iter(to.values()), "")) if isinstance(to, dict) else ""
+

@@ -36,10 +36,36 @@ def recipient(msg: OutBoundMsg) -> dict[str, Any]:
     return fields
 
 
+def contact_id(msg: OutBoundMsg) -> str:
+    """The contact a message is for: its contactId, else the phone or e-mail it was addressed to
+    (the profile a send by address creates has that id)."""
+    return msg.to.contactId or msg.to.phone or msg.to.email or ""
+
+
+# Core request fields -> the OutBoundMsg fields they come from, for errors[].field.
+REQUEST_FIELDS = {"rules": "channelId", "channels": "channelId", "to.phoneNumber": "to.phone",
+                  "to.profileId": "to.contactId", "to.email": "to.email", "to.firstName": "to.name",
+                  "body": "text.body", "templateId": "template", "templateData": "template.data", "to": "to"}
+
+
+def request_field(field: str, msg_type: str) -> str:
+    """A core error's field as the OutBoundMsg names it (`rules[0]` -> `channelId`)."""
+    field = field.split("].", 1)[-1] if field.startswith("[") else field
+    for core, ours in REQUEST_FIELDS.items():
+        if field == core or field.startswith((core + "[", core + ".")):
+            return ours
+    if field.startswith(("messageParts", "channelOptions", "customBody")):
+        return msg_type
+    return field
+
+
 def _media_parts(msg: OutBoundMsg) -> list[dict[str, Any]]:
     media = getattr(msg, msg.type)
+    if media is None and msg.type == "voice":  # OutBoundMsg has no `voice` member: a voice note is `audio`
+        media = msg.audio
     if media is None:
-        raise invalid(msg.type, f"a `{msg.type}` message needs the `{msg.type}` object")
+        need = "`audio` (or `voice`)" if msg.type == "voice" else f"`{msg.type}`"
+        raise invalid("audio" if msg.type == "voice" else msg.type, f"a `{msg.type}` message needs the {need} object")
     default = {"document": "application/octet-stream", "image": "image/jpeg", "video": "video/mp4"}.get(
         msg.type, "audio/mpeg")
     mime = mimetypes.guess_type(media.link.split("?", 1)[0])[0] or default
@@ -67,8 +93,10 @@ def _vcard(card: dict[str, Any]) -> str:
 def message_in(msg: OutBoundMsg, rule: str, template_id: str | None) -> dict[str, Any]:
     """The core MessageIn fields for an OutBoundMsg on the channel `rule` (types optin/optout/system
     are not messages; the caller handles them)."""
+    # contactId rides in the metadata so that status callbacks name the contact however it was addressed.
     fields: dict[str, Any] = {"to": recipient(msg), "rules": [rule],
-                              "metadata": {"msgapi": {"type": msg.type, "mask": msg.mask}}}
+                              "metadata": {"msgapi": {"type": msg.type, "mask": msg.mask,
+                                                      "contactId": contact_id(msg)}}}
     if msg.type == "text":
         if msg.text is None:
             raise invalid("text", "a `text` message needs `text.body`")
@@ -93,9 +121,11 @@ def message_in(msg: OutBoundMsg, rule: str, template_id: str | None) -> dict[str
     return fields
 
 
-def receipt(message_id: str, msg: OutBoundMsg, template_id: str | None) -> dict[str, Any]:
-    return {"id": message_id, "type": msg.type, "templateId": template_id or "",
-            "templateCode": (msg.template.code or "") if msg.template else ""}
+def receipt(message_id: str, msg: OutBoundMsg, template_id: str | None, template_code: str | None
+            ) -> dict[str, Any]:
+    """OutBoundReciept; the template's own code, whether the message named it by id or by code."""
+    given = (msg.template.code or "") if msg.template else ""
+    return {"id": message_id, "type": msg.type, "templateId": template_id or "", "templateCode": template_code or given}
 
 
 def channel_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -121,18 +151,31 @@ def template_view(view: dict[str, Any]) -> dict[str, Any]:
                           "templateId": a.get("templateId") or ""} for a in view.get("approved") or []]}
 
 
+def chat_message(message_id: str, session_id: str, contact_id: str, channel: str,
+                 channels: dict[str, dict[str, Any]], *, inbound: bool, text: str, status: str, provider_id: str,
+                 created: datetime) -> dict[str, Any]:
+    """A stored message of a session as ChatMessageDTO."""
+    return {"messageId": message_id, "messageIdExt": provider_id, "sessionId": session_id, "contactId": contact_id,
+            "channelId": channel, "contact": {**_contact(channels, contact_id, channel, {}), "sessionId": session_id},
+            "type": "I" if inbound else "O", "text": text, "status": status,
+            "timestamp": int(created.timestamp() * 1000)}
+
+
 def _millis(stamp: str | None) -> int:
     if not stamp:
         return 0
     return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-def _contact(space_meta: dict[str, Any], contact_id: str, channel: str | None, address: dict[str, Any]
+def _contact(channels: dict[str, dict[str, Any]], contact_id: str, channel: str | None, address: dict[str, Any]
              ) -> dict[str, Any]:
-    return {"channelId": channel or "", "contactId": contact_id, "contactType": CONTACT_TYPES.get(channel or "", "DUMMY"),
-            "lane": "", "profile": {k: v for k, v in {"phone": address.get("phoneNumber"),
-                                                       "email": address.get("email"),
-                                                       "name": address.get("name")}.items() if v}}
+    """InBoundContact: type and lane as Channels List shows the channel (a bare type name: that type)."""
+    listed = channels.get(channel or "") or {}
+    return {"channelId": channel or "", "contactId": contact_id,
+            "contactType": listed.get("contactType") or CONTACT_TYPES.get(channel or "", "DUMMY"),
+            "lane": listed.get("lane", ""), "profile": {k: v for k, v in {"phone": address.get("phoneNumber"),
+                                                                          "email": address.get("email"),
+                                                                          "name": address.get("name")}.items() if v}}
 
 
 def _inbound_message(payload: dict[str, Any], contact_id: str, at: int) -> dict[str, Any]:
@@ -150,14 +193,28 @@ def _inbound_message(payload: dict[str, Any], contact_id: str, at: int) -> dict[
                      "id": "", "sha256": "", "type": kind}
         msg["attachments"] = [{"link": p["url"], "linkSecure": p["url"], "mime_type": p["type"], "id": "",
                                "sha256": "", "type": p["type"].split("/", 1)[0]} for p in media]
-    if payload.get("conversationId"):
-        msg["session"] = {"sessionId": payload["conversationId"]}
+    msg["session"] = {"sessionId": session_id(payload.get("conversationId"), payload.get("channel"), contact_id)}
     return msg
 
 
-def callback(event: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any] | None:
+def session_id(conversation_id: str | None, channel: str | None, contact_id: str) -> str:
+    """Every inbound message names a session: its conversation (a team's chat, or the one the
+    message named), else the contact's session on the channel, `<channelId>:<contactId>` (channel
+    ids have no ':', so the first ':' splits it back)."""
+    return conversation_id or f"{channel or ''}:{contact_id}"
+
+
+def contact_session(session: str) -> tuple[str, str] | None:
+    """(channel, contact) of a `<channelId>:<contactId>` session id; None for other ids."""
+    channel, sep, contact = session.partition(":")
+    return (channel, contact) if sep and channel and contact else None
+
+
+def callback(event: dict[str, Any], meta: dict[str, Any], channels: dict[str, dict[str, Any]] | None = None
+             ) -> dict[str, Any] | None:
     """Our event envelope {eventId, apiSpaceId, name, payload, revision, timestamp} as the
-    InBoundWrapper the API POSTs to the webhook; None for events this API does not report."""
+    InBoundWrapper the API POSTs to the webhook; None for events this API does not report.
+    `channels`: the space's MsgChannel views by channelId (Channels List), for contact types and lanes."""
     name, payload = event["name"], event.get("payload") or {}
     at = _millis(event.get("timestamp"))
     base = {"meta": {"domain": event.get("apiSpaceId", ""), "server": "onecast", "debug": False, **meta}}
@@ -165,13 +222,15 @@ def callback(event: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any] | No
         sender = payload.get("from") or {}
         contact_id = payload.get("profileId") or next(iter(sender.values()), "")
         return {**base, "type": "messages", "messages": [_inbound_message(payload, contact_id, at)],
-                "contacts": [_contact(meta, contact_id, payload.get("channel"), sender)]}
+                "contacts": [_contact(channels or {}, contact_id, payload.get("channel"), sender)]}
     status = name.removeprefix("message.")
     if name.startswith("message.") and status in STATUS_CODES:
         details = payload.get("details") or {}
         info = details.get("additionalInfo") or {}
+        ours = ((payload.get("metadata") or {}).get("msgapi") or {})
         item: dict[str, Any] = {"id": payload.get("id"), "messageIdExt": info.get("providerMessageId", ""),
-                                "contactId": payload.get("profileId", ""), "status": STATUS_CODES[status],
+                                "contactId": payload.get("profileId") or ours.get("contactId") or "",
+                                "status": STATUS_CODES[status],
                                 "timestamp": _millis(payload.get("updatedOn")) or at}
         if STATUS_CODES[status] == "FAILD":
             item["errors"] = [{"code": str(info.get("code") or info.get("reason") or "FAILED"),
@@ -184,3 +243,26 @@ def callback(event: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any] | No
             "contactId": payload.get("contactId", ""), "sessionId": payload.get("sessionId", ""),
             "messageId": payload.get("messageId", "")}]}
     return None
+
+
+CONTACT_INFO_FIELDS = {"name": "name", "email": "email", "mobile": "phoneNumber", "profileId": "businessProfileId",
+                       "labels": "labels"}
+
+
+def contact_info_url(webhook: str) -> str | None:
+    """Where the `/contact/info` callback goes: the webhook URL with its `message/receive` replaced
+    (the document's two callbacks are siblings under /api/v1); None when it does not end so."""
+    base, sep, rest = webhook.partition("message/receive")
+    return base + "contact/info" + rest[len(rest.split("?", 1)[0]):] if sep and not rest.split("?", 1)[0] else None
+
+
+def contact_info_fields(reply: Any) -> dict[str, Any]:
+    """The profile fields a ContactInfoUpdate answer sets (unknown members and empty values ignored)."""
+    if not isinstance(reply, dict):
+        return {}
+    fields = {ours: reply[theirs] for theirs, ours in CONTACT_INFO_FIELDS.items()
+              if reply.get(theirs) not in (None, "", []) and (theirs != "labels" or isinstance(reply[theirs], list))}
+    for name in ("phoneNumber", "businessProfileId", "name", "email"):  # strings in the schema, numbers in examples
+        if name in fields and not isinstance(fields[name], (dict, list)):
+            fields[name] = str(fields[name])
+    return fields
