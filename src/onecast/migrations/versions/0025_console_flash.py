@@ -2,7 +2,7 @@
 an index for a webhook endpoint's health (its attempts of the last day)
 
 Revision ID: 0025_console_flash
-Revises: 0020_console_sessions
+Revises: 0022_compat_callbacks
 Create Date: 2026-12-03 16:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0025_console_flash'
-down_revision = '0020_console_sessions'
+down_revision = '0022_compat_callbacks'
 branch_labels = None
 depends_on = None
 
