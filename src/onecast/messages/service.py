@@ -92,8 +92,8 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
     session.add(MessageStatusEvent(message_id=message.id, status="processing", channel=message.channel,
                                    details={}, timestamp=now))
     if plan.final_status:
-        reason = "NotOptedIn" if plan.final_status == "filtered" else "NoReachableChannel"
-        apply_status(session, message, plan.final_status, details={"reason": reason, "skipped": plan.skipped})
+        apply_status(session, message, plan.final_status,
+                     details={"reason": plan.final_reason, "skipped": plan.skipped})
     else:
         session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=now, created_on=now))
     if item.conversationId:  # `{Team_Name}_{profileId}` lands in that team's chat
