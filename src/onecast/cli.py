@@ -12,6 +12,7 @@ from rich.console import Console
 
 from onecast.config import Settings
 from onecast.console.cli import console_users_app
+from onecast.kit.cli_errors import fail, validation_message
 from onecast.kit.secrets_cli import secrets_app
 from onecast.messages.batch_cli import send_batch
 from onecast.profiles.imports.cli import profiles_app
@@ -28,6 +29,7 @@ app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 
 HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
+JsonOpt = typer.Option("--json", help="Print one JSON object (for scripts) instead of text")
 PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
 
 
@@ -174,7 +176,7 @@ def migrate() -> None:
 
 
 @spaces_app.command("create")
-def spaces_create(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def spaces_create(name: str, as_json: Annotated[bool, JsonOpt] = False) -> None:
     """Create an API space (in a new account) and its first key."""
     from onecast.spaces.service import create_account_with_space
 
@@ -196,7 +198,7 @@ def spaces_create(name: str, as_json: Annotated[bool, typer.Option("--json")] = 
 
 @keys_app.command("create")
 def keys_create(space: str, name: Annotated[str, typer.Option(help="A label")] = "cli",
-                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+                as_json: Annotated[bool, JsonOpt] = False) -> None:
     """Create another key for a space."""
     from onecast.spaces.models import ApiSpace
     from onecast.spaces.service import create_key
@@ -220,6 +222,12 @@ def keys_create(space: str, name: Annotated[str, typer.Option(help="A label")] =
     print(json.dumps({"apiSpaceId": space, "apiKey": raw}) if as_json else raw)
 
 
+# The fields of a POST /messages body `onecast send` sets, and the options that set them.
+SEND_OPTIONS = {"to": "--phone, --email or --profile (the recipient)", "to.phoneNumber": "--phone",
+                "to.email": "--email", "to.profileId": "--profile", "body": "--body", "title": "--title",
+                "rules": "--rules"}
+
+
 @app.command()
 def send(
     space: Annotated[str, typer.Option(help="API space id")],
@@ -236,13 +244,14 @@ def send(
 
     from onecast.messages.schemas import MessageIn
 
+    if not rules.strip(" ,"):
+        fail("--rules: name at least one channel, e.g. --rules sms")
     to = {k: v for k, v in {"phoneNumber": phone, "email": email, "profileId": profile}.items() if v}
     try:
         item = MessageIn.model_validate({"to": to, "body": body, "title": title,
                                          "rules": [r.strip() for r in rules.split(",") if r.strip()]})
     except ValidationError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        fail(validation_message(exc, SEND_OPTIONS))
 
     async def work(db, settings: Settings, principal) -> dict:  # noqa: ANN001
         from onecast.delivery.worker import Worker
@@ -263,4 +272,8 @@ def send(
 
 
 if __name__ == "__main__":
-    app()
+    import sys
+
+    from onecast.kit.cli_errors import run
+
+    sys.exit(run(app))
