@@ -33,12 +33,18 @@ JsonOpt = typer.Option("--json", help="Print one JSON object (for scripts) inste
 PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
 
 
-def _settings(host: str | None = None, port: int | None = None) -> Settings:
+def _settings(host: str | None = None, port: int | None = None, *, migrating: bool = False) -> Settings:
+    """The settings of a command that uses the database: exit 2 with one line when the database
+    cannot be used (or, unless the command migrates it, is not migrated)."""
     import dataclasses
 
+    from onecast.kit.database_check import database_problem
     from onecast.kit.secrets import configure_from
 
     settings = Settings.from_env()
+    problem = database_problem(settings.database_url, need_schema=not migrating)
+    if problem:
+        fail(problem)
     configure_from(settings)  # every command may read or write encrypted columns
     return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
 
@@ -121,7 +127,7 @@ def _serve(settings: Settings, *, worker: bool) -> None:
 def serve(host: HostOpt = None, port: PortOpt = None,
           bootstrap: Annotated[bool, typer.Option(help="Migrate and create a first space if none")] = True) -> None:
     """API and delivery worker in one process."""
-    settings = _settings(host, port)
+    settings = _settings(host, port, migrating=bootstrap)
     if bootstrap:
         from onecast.kit.migrate import upgrade
 
@@ -170,7 +176,7 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     from onecast.kit.migrate import upgrade
 
-    settings = _settings()
+    settings = _settings(migrating=True)
     upgrade(settings.database_url)
     console.print(f"Database {settings.database_url} is up to date")
 
