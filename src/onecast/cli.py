@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Optional
 
@@ -13,6 +14,8 @@ from rich.console import Console
 from onecast.config import Settings
 from onecast.console.cli import console_users_app
 from onecast.kit.cli_errors import fail, validation_message
+from onecast.kit.invocation import command_name
+from onecast.kit.listen import bind_listener
 from onecast.kit.secrets_cli import secrets_app
 from onecast.messages.batch_cli import send_batch
 from onecast.profiles.imports.cli import profiles_app
@@ -109,18 +112,19 @@ async def _bootstrap(settings: Settings) -> None:
                       "-d '{\"to\":{\"phoneNumber\":\"447700900123\"},\"body\":\"Hello\",\"rules\":[\"sms\"]}'")
     else:
         console.print(f"API space {space.id} exists; make a new key with: "
-                      f"onecast keys create {space.id}")
+                      f"{command_name()} keys create {space.id}")
 
 
-def _serve(settings: Settings, *, worker: bool) -> None:
+def _serve(settings: Settings, listener: socket.socket, *, worker: bool) -> None:
     import uvicorn
 
     from onecast.app import create_app
 
     console.print(f"Onecast listening on http://{settings.host}:{settings.port} "
                   f"(docs at /docs, database {settings.database_url}, worker {'on' if worker else 'off'})")
-    uvicorn.run(create_app(settings, run_worker=worker), host=settings.host, port=settings.port,
-                log_level="warning", access_log=False)
+    config = uvicorn.Config(create_app(settings, run_worker=worker), host=settings.host, port=settings.port,
+                            log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 @app.command()
@@ -128,18 +132,20 @@ def serve(host: HostOpt = None, port: PortOpt = None,
           bootstrap: Annotated[bool, typer.Option(help="Migrate and create a first space if none")] = True) -> None:
     """API and delivery worker in one process."""
     settings = _settings(host, port, migrating=bootstrap)
+    listener = bind_listener(settings.host, settings.port)  # a busy port fails before anything is created
     if bootstrap:
         from onecast.kit.migrate import upgrade
 
         upgrade(settings.database_url)
         asyncio.run(_bootstrap(settings))
-    _serve(settings, worker=True)
+    _serve(settings, listener, worker=True)
 
 
 @app.command()
 def api(host: HostOpt = None, port: PortOpt = None) -> None:
     """The HTTP API only (run workers separately; for PostgreSQL scale-out)."""
-    _serve(_settings(host, port), worker=False)
+    settings = _settings(host, port)
+    _serve(settings, bind_listener(settings.host, settings.port), worker=False)
 
 
 @app.command()

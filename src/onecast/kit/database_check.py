@@ -84,7 +84,9 @@ async def _schema_problem(url: str) -> str | None:
     finally:
         await db.dispose()
     if checks["migrations"] != "ok":
-        return f"the database's schema is not up to date ({checks['migrations']})"
+        from onecast.kit.invocation import command_name
+
+        return f"the database's schema is not up to date: run `{command_name()} migrate` first"
     return None
 
 
