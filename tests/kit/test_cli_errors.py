@@ -62,3 +62,11 @@ def test_json_options_say_what_they_do():
         help_text = onecast(*command, "--help").stdout
         [json_line] = [line for line in help_text.splitlines() if "--json" in line]
         assert "Print one JSON object" in json_line, help_text
+
+
+def test_a_bad_line_of_send_batch_is_one_line_naming_the_line_and_field(database_url, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"to": {"phoneNumber": "+447700900123"}, "body": "ok", "rules": ["sms"]}\n{"body": "no one"}\n')
+    result = onecast("send-batch", str(batch), "--space", "s", database_url=database_url)
+    assert result.returncode == 2
+    assert one_line(result) == "onecast: batch.jsonl line 2: to: Field required"
