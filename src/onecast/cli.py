@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Optional
 
@@ -12,6 +13,9 @@ from rich.console import Console
 
 from onecast.config import Settings
 from onecast.console.cli import console_users_app
+from onecast.kit.cli_errors import fail, validation_message
+from onecast.kit.invocation import command_name
+from onecast.kit.listen import bind_listener
 from onecast.kit.secrets_cli import secrets_app
 from onecast.messages.batch_cli import send_batch
 from onecast.profiles.imports.cli import profiles_app
@@ -28,15 +32,22 @@ app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 
 HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
+JsonOpt = typer.Option("--json", help="Print one JSON object (for scripts) instead of text")
 PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
 
 
-def _settings(host: str | None = None, port: int | None = None) -> Settings:
+def _settings(host: str | None = None, port: int | None = None, *, migrating: bool = False) -> Settings:
+    """The settings of a command that uses the database: exit 2 with one line when the database
+    cannot be used (or, unless the command migrates it, is not migrated)."""
     import dataclasses
 
+    from onecast.kit.database_check import database_problem
     from onecast.kit.secrets import configure_from
 
     settings = Settings.from_env()
+    problem = database_problem(settings.database_url, need_schema=not migrating)
+    if problem:
+        fail(problem)
     configure_from(settings)  # every command may read or write encrypted columns
     return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
 
@@ -101,37 +112,40 @@ async def _bootstrap(settings: Settings) -> None:
                       "-d '{\"to\":{\"phoneNumber\":\"447700900123\"},\"body\":\"Hello\",\"rules\":[\"sms\"]}'")
     else:
         console.print(f"API space {space.id} exists; make a new key with: "
-                      f"onecast keys create {space.id}")
+                      f"{command_name()} keys create {space.id}")
 
 
-def _serve(settings: Settings, *, worker: bool) -> None:
+def _serve(settings: Settings, listener: socket.socket, *, worker: bool) -> None:
     import uvicorn
 
     from onecast.app import create_app
 
     console.print(f"Onecast listening on http://{settings.host}:{settings.port} "
                   f"(docs at /docs, database {settings.database_url}, worker {'on' if worker else 'off'})")
-    uvicorn.run(create_app(settings, run_worker=worker), host=settings.host, port=settings.port,
-                log_level="warning", access_log=False)
+    config = uvicorn.Config(create_app(settings, run_worker=worker), host=settings.host, port=settings.port,
+                            log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 @app.command()
 def serve(host: HostOpt = None, port: PortOpt = None,
           bootstrap: Annotated[bool, typer.Option(help="Migrate and create a first space if none")] = True) -> None:
     """API and delivery worker in one process."""
-    settings = _settings(host, port)
+    settings = _settings(host, port, migrating=bootstrap)
+    listener = bind_listener(settings.host, settings.port)  # a busy port fails before anything is created
     if bootstrap:
         from onecast.kit.migrate import upgrade
 
         upgrade(settings.database_url)
         asyncio.run(_bootstrap(settings))
-    _serve(settings, worker=True)
+    _serve(settings, listener, worker=True)
 
 
 @app.command()
 def api(host: HostOpt = None, port: PortOpt = None) -> None:
     """The HTTP API only (run workers separately; for PostgreSQL scale-out)."""
-    _serve(_settings(host, port), worker=False)
+    settings = _settings(host, port)
+    _serve(settings, bind_listener(settings.host, settings.port), worker=False)
 
 
 @app.command()
@@ -168,13 +182,13 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     from onecast.kit.migrate import upgrade
 
-    settings = _settings()
+    settings = _settings(migrating=True)
     upgrade(settings.database_url)
     console.print(f"Database {settings.database_url} is up to date")
 
 
 @spaces_app.command("create")
-def spaces_create(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def spaces_create(name: str, as_json: Annotated[bool, JsonOpt] = False) -> None:
     """Create an API space (in a new account) and its first key."""
     from onecast.spaces.service import create_account_with_space
 
@@ -196,7 +210,7 @@ def spaces_create(name: str, as_json: Annotated[bool, typer.Option("--json")] = 
 
 @keys_app.command("create")
 def keys_create(space: str, name: Annotated[str, typer.Option(help="A label")] = "cli",
-                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+                as_json: Annotated[bool, JsonOpt] = False) -> None:
     """Create another key for a space."""
     from onecast.spaces.models import ApiSpace
     from onecast.spaces.service import create_key
@@ -220,6 +234,12 @@ def keys_create(space: str, name: Annotated[str, typer.Option(help="A label")] =
     print(json.dumps({"apiSpaceId": space, "apiKey": raw}) if as_json else raw)
 
 
+# The fields of a POST /messages body `onecast send` sets, and the options that set them.
+SEND_OPTIONS = {"to": "--phone, --email or --profile (the recipient)", "to.phoneNumber": "--phone",
+                "to.email": "--email", "to.profileId": "--profile", "body": "--body", "title": "--title",
+                "rules": "--rules"}
+
+
 @app.command()
 def send(
     space: Annotated[str, typer.Option(help="API space id")],
@@ -236,13 +256,14 @@ def send(
 
     from onecast.messages.schemas import MessageIn
 
+    if not rules.strip(" ,"):
+        fail("--rules: name at least one channel, e.g. --rules sms")
     to = {k: v for k, v in {"phoneNumber": phone, "email": email, "profileId": profile}.items() if v}
     try:
         item = MessageIn.model_validate({"to": to, "body": body, "title": title,
                                          "rules": [r.strip() for r in rules.split(",") if r.strip()]})
     except ValidationError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        fail(validation_message(exc, SEND_OPTIONS))
 
     async def work(db, settings: Settings, principal) -> dict:  # noqa: ANN001
         from onecast.delivery.worker import Worker
@@ -263,4 +284,8 @@ def send(
 
 
 if __name__ == "__main__":
-    app()
+    import sys
+
+    from onecast.kit.cli_errors import run
+
+    sys.exit(run(app))

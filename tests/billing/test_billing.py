@@ -127,3 +127,24 @@ async def test_another_accounts_key_gets_404(space, other_space):
         r = await other_space.client.request(method, f"/accounts/{account}/{path}", headers=other_space.headers,
                                              json={"currency": "EUR", "amount": "1"})
         assert r.status_code == 404, (method, path, r.text)
+
+
+async def test_amounts_are_plain_decimal_strings_everywhere_they_are_echoed(space):
+    """issue 20 #10: 50 was echoed as "5E+1" and 100 as "1E+2"."""
+    account = await account_of(space)
+    tariff = {"currency": "EUR", "creditLimit": "50",
+              "rates": [{"channel": "sms", "country": "GB", "price": "1E+2"},
+                        {"channel": "email", "country": "*", "price": 20.0},
+                        {"channel": "*", "country": "*", "price": "0.0400"}]}
+    r = await space.client.put(f"/accounts/{account}/tariff", json=tariff, headers=space.headers)
+    assert r.status_code == 200, r.text
+    for body in (r.json(), (await space.client.get(f"/accounts/{account}/tariff", headers=space.headers)).json()):
+        assert body["creditLimit"] == "50"
+        assert [rate["price"] for rate in body["rates"]] == ["100", "20", "0.04"]
+    r = await space.client.post(f"/accounts/{account}/transactions", json={"amount": 100}, headers=space.headers)
+    assert r.status_code == 201 and r.json()["amount"] == "100", r.text
+    listed = (await space.client.get(f"/accounts/{account}/transactions", headers=space.headers)).json()
+    assert [row["amount"] for row in listed] == ["100"]
+    assert (await space.client.get(f"/accounts/{account}/tariff", headers=space.headers)).json()["balance"] == "100"
+    r = await space.post("/messages", json={"to": {"phoneNumber": UK}, "body": "x" * 300, "rules": ["sms"]})
+    assert r.status_code == 402 and "costs 200 EUR" in r.json()["detail"] and "150 EUR left" in r.json()["detail"]

@@ -92,3 +92,16 @@ async def test_a_channel_without_id_gets_a_uuid(space, deliver):
     assert sent.status_code == 201, sent.text
     await deliver(space)
     assert (await space.get(f"/messages/{sent.json()['messageId']}")).json()["status"] in ("sent", "delivered")
+
+
+async def test_put_accepts_the_post_body_with_its_own_id(space):
+    """issue 20 #11: the POST body sent back to PUT (with `id`) was 400 "Extra inputs are not permitted"."""
+    body = {"id": "sms-main", "type": "sms", "provider": "sandbox", "name": "main", "config": {}}
+    assert (await space.post("/channels", json=body)).status_code == 201
+    r = await space.put("/channels/sms-main", json={**body, "name": "renamed"})
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == "sms-main" and r.json()["name"] == "renamed"
+    r = await space.put("/channels/sms-main", json={**body, "id": "sms-other", "name": "moved"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "id", r.text
+    assert (await space.get("/channels/sms-main")).json()["name"] == "renamed"
+    assert (await space.get("/channels/sms-other")).status_code == 404

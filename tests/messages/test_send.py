@@ -78,13 +78,21 @@ async def test_opted_out_profile_is_filtered(space):
     r = await space.post("/messages", json={"to": {"profileId": "out"}, "body": "x", "rules": ["sms"]})
     assert r.json()["status"] == "filtered"
     assert r.json()["statusDetails"]["skipped"] == [{"channel": "sms", "reason": "OptedOut"}]
+    # issue 20 #13: the message's reason agrees with the plan's (it said NotOptedIn)
+    assert r.json()["statusDetails"]["reason"] == "OptedOut"
+    stored = (await space.get(f"/messages/{r.json()['messageId']}")).json()
+    assert stored["statusDetails"]["reason"] == "OptedOut"
+    r = await space.post("/messages", json={"to": {"profileId": "out"}, "body": "x", "rules": ["sms"],
+                                           "requireOptIn": True})
+    assert r.json()["statusDetails"]["reason"] == "OptedOut"
 
 
 async def test_require_opt_in(space, deliver):
     await space.post("/profiles", json={"id": "undecided", "phoneNumber": "447700900126", "email": "u@example.com"})
     r = await space.post("/messages", json={"to": {"profileId": "undecided"}, "body": "x", "rules": ["sms"],
                                            "requireOptIn": True})
-    assert r.json()["status"] == "filtered"
+    assert r.json()["status"] == "filtered" and r.json()["statusDetails"]["reason"] == "NotOptedIn"
+    assert r.json()["statusDetails"]["skipped"] == [{"channel": "sms", "reason": "NotOptedIn"}]
     await space.put("/profiles/undecided/optin", json={"channels": ["email"]})
     r = await space.post("/messages", json={"to": {"profileId": "undecided"}, "body": "x",
                                            "rules": ["sms", "email"], "requireOptIn": True})

@@ -41,3 +41,18 @@ def test_send_batch_from_the_shell(database_url, tmp_path):
     bad.write_text('{"to": {"phoneNumber": "+447700900123"}, "body": "ok", "rules": ["sms"]}\n{"body": 5}\n')
     r = runner.invoke(cli, ["send-batch", str(bad), "--space", space], env=env)
     assert r.exit_code == 2 and "line 2" in r.output
+
+
+def test_profiles_import_of_a_csv_without_an_id_column_fails_saying_so(database_url, tmp_path):
+    """issue 20 #9: it finished `completed`, exit 0, 0/0, with the reason `id: must be a string`."""
+    env = {"ONECAST_DATABASE_URL": database_url, "COLUMNS": "200"}
+    space = _space(env)
+    file = tmp_path / "no-id.csv"
+    file.write_text("name,email\nAnn,a@example.com\n")
+    r = runner.invoke(cli, ["profiles", "import", str(file), "--space", space], env=env)
+    assert r.exit_code == 2, r.output
+    assert "no 'id' column" in r.output and "completed" not in r.output
+    quoted = tmp_path / "quote.csv"
+    quoted.write_text('id,name\np1,"Ann\np2,Bob\n')
+    r = runner.invoke(cli, ["profiles", "import", str(quoted), "--space", space], env=env)
+    assert r.exit_code == 2 and "CSV syntax error at line 2" in r.output, r.output

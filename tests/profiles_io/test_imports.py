@@ -124,3 +124,21 @@ async def test_lifecycle_rules_and_tenancy(app, space, other_space):
     assert (await space.get(f"/profiles/imports/{job}")).status_code == 404
     assert (await space.post("/profiles/import", json={"format": "xml"})).status_code == 400
     assert (await space.post("/profiles/import", json={"idField": "_createdOn"})).status_code == 400
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("name,email\nAnn,a@example.com\n", "no 'id' column"),  # issue 20 #9: was completed, 0/0
+    ('id,name\np1,Ann\np2,"Bob\np3,Cy\n', "CSV syntax error at line 3: a quoted cell"),
+    ('id,"name\np1,Ann\n', "CSV syntax error at line 1"),
+])
+async def test_a_csv_without_the_id_column_or_with_an_open_quote_is_refused_saying_why(space, content, expected):
+    job = await new_job(space)
+    r = await upload(space, job, content)
+    assert r.status_code == 400 and r.json()["code"] == "InvalidImportFile", r.text
+    assert expected in r.json()["detail"], r.json()["detail"]
+    assert (await space.get(f"/profiles/imports/{job}")).json()["status"] == "created"
+
+
+async def test_a_dotted_id_field_is_a_column_of_that_name(app, space):
+    job = await new_job(space, idField="crm.id")
+    assert (await upload(space, job, "crm.id,name\nc-1,Ann\n")).json()["total"] == 1

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-Money = Decimal
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The shortest exact form without an exponent: 50, 0.04, -0.181 (never 5E+1 or 0.0400)."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+
+
+# Echoed as a plain decimal string whatever form the client sent ("1E+2", 100.0, "100").
+Money = Annotated[Decimal, PlainSerializer(lambda value: str(plain_decimal(value)), return_type=str,
+                                           when_used="json")]
 
 
 class RateIn(BaseModel):

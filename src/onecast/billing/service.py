@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.billing.models import BillingAccount, LedgerEntry
-from onecast.billing.schemas import TariffIn, TransactionIn
+from onecast.billing.schemas import TariffIn, TransactionIn, plain_decimal
 from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.errors import Problem
 from onecast.spaces.models import ApiSpace
@@ -27,7 +27,7 @@ def to_micros(amount: Decimal) -> int:
 
 
 def from_micros(micros: int) -> Decimal:
-    return (Decimal(micros) / MICROS).normalize() if micros else Decimal(0)
+    return plain_decimal(Decimal(micros) / MICROS) if micros else Decimal(0)
 
 
 def country_of(channel_type: str, address: str | None) -> str | None:
@@ -92,7 +92,7 @@ async def set_tariff(session: AsyncSession, account_id: str, body: TariffIn) -> 
     if billing is not None and billing.currency != body.currency and billing.balance_micros:
         raise Problem(409, "CurrencyChange", f"The balance is in {billing.currency}; settle it to zero "
                                              "before changing the currency")
-    rates = [{"channel": r.channel, "country": r.country, "price": str(r.price)} for r in body.rates]
+    rates = [{"channel": r.channel, "country": r.country, "price": str(plain_decimal(r.price))} for r in body.rates]
     limit = None if body.creditLimit is None else to_micros(body.creditLimit)
     if billing is None:
         billing = BillingAccount(account_id=account_id, currency=body.currency, rates=rates,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 from onecast.channels import service
 from onecast.channels.schemas import CHANNEL_ID_PATTERN, ChannelIn, ChannelOut, ChannelUpdate
 from onecast.kit.auth import SpaceAuth
-from onecast.kit.errors import problem_responses
+from onecast.kit.errors import invalid, problem_responses
 from onecast.kit.etag import IfMatch, check_if_match, etag_for
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.ssrf import AddressGuard
@@ -45,10 +45,12 @@ async def get_channel(request: Request, response: Response, principal: SpaceAuth
 @router.put("/channels/{channelId}", response_model=ChannelOut, responses=problem_responses(412))
 async def update_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
                          body: ChannelUpdate, if_match: IfMatch = None) -> dict:
+    if body.id is not None and body.id != channelId:
+        raise invalid("id", "does not match the channel id in the path")
     async with get_db(request).transaction() as session:
         channel = await service.get_channel(session, principal.space_id, channelId, lock=True)
         check_if_match(if_match, etag_for(channel.id, channel.revision))
-        await service.update_channel(session, channel, body.model_dump(),
+        await service.update_channel(session, channel, body.model_dump(exclude={"id"}),
                                      AddressGuard.from_settings(get_settings(request)))
         response.headers["ETag"] = etag_for(channel.id, channel.revision)
         return service.channel_view(channel)

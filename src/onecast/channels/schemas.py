@@ -37,7 +37,9 @@ class ChannelIn(BaseModel):
 
 
 class ChannelUpdate(BaseModel):
+    """The POST body; `id` may be sent back as read, and must then be the path's."""
     model_config = ConfigDict(extra="forbid")
+    id: ChannelIdStr | None = Field(default=None, description="Optional; when given, the id in the path")
     type: str = Field(max_length=40)
     provider: str = Field(max_length=40)
     name: str = Field(default="", max_length=200)

@@ -83,7 +83,11 @@ async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -
             if not deliverable or expired:
                 claimed.append(Claimed(job.id, owner))
                 continue
-            entry = message.plan[message.plan_index]
+            entry = await _current_entry(session, message.plan[message.plan_index])
+            if entry is None:  # the channel was deleted: nothing to send with
+                planned = message.plan[message.plan_index]
+                claimed.append(Claimed(job.id, owner, planned, None, outbound_for(message, planned, job.attempts + 1, {})))
+                continue
             key = tuple(entry["key"])
             if key not in configs:
                 configs[key] = await _channel_config(session, entry, settings)
@@ -100,6 +104,10 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job: Claimed,  # n
         await _close_undeliverable(db, job.job_id, job.owner)
         return
     entry, config, outbound = job.entry, job.config, job.outbound
+    if config is None:
+        await record(Outcome(job.job_id, job.owner, entry, SendResult.failed(
+            "ChannelDeleted", f"the channel {entry['channel']!r} was deleted after the message was accepted")))
+        return
     postpone = await wait_for_slot(pool.throttle, tuple(entry["key"]),
                                    channel_rate(config, settings.channel_rate_per_second))
     if postpone:
@@ -124,6 +132,27 @@ async def _close_undeliverable(db, job_id: int, owner: str) -> None:  # noqa: AN
         if message is not None and message.expires_on is not None and message.expires_on <= utcnow():
             apply_status(session, message, "expired", details={"reason": "ExpiresOnPassed"})
         await session.delete(job)
+
+
+def _implicit(entry: dict[str, Any]) -> bool:
+    """The sandbox serving an unconfigured type, or the space's push credentials: no channel row."""
+    from onecast.spacepush import service as spacepush
+
+    return (entry["provider"] == "sandbox" and entry["key"][0] == "sandbox") or spacepush.serves(entry)
+
+
+async def _current_entry(session, entry: dict[str, Any]) -> dict[str, Any] | None:  # noqa: ANN001
+    """The plan entry against the channel as it is now, so a retry uses the current configuration
+    (its revision keys the provider instance, so a fixed config is not served by the old one);
+    None when the channel was deleted."""
+    if _implicit(entry):
+        return entry
+    from onecast.channels.models import Channel
+
+    channel = await session.get(Channel, entry["key"][0])
+    if channel is None:
+        return None
+    return {**entry, "provider": channel.provider, "key": [channel.id, channel.revision]}
 
 
 async def _channel_config(session, entry: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:  # noqa: ANN001

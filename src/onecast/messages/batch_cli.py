@@ -24,6 +24,7 @@ def send_batch(
     from onecast.cli import run_in_space
     from onecast.delivery.models import OutboxJob
     from onecast.delivery.worker import Worker
+    from onecast.kit.cli_errors import fail, validation_message
     from onecast.messages import service
     from onecast.messages.schemas import MessageIn
     from onecast.profiles.imports.cli import console, progress_bar
@@ -35,8 +36,7 @@ def send_batch(
         try:
             items.append(MessageIn.model_validate_json(line))
         except ValidationError as exc:
-            console.print(f"[red]line {number}: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}[/]")
-            raise typer.Exit(2) from None
+            fail(f"{file.name} line {number}: {validation_message(exc, {})}")
 
     async def work(db, settings, principal) -> int:  # noqa: ANN001
         with progress_bar() as bar:

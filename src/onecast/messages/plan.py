@@ -33,6 +33,17 @@ class Plan:
             return "filtered"
         return "failed"
 
+    @property
+    def final_reason(self) -> str | None:
+        """Why nothing can deliver: `OptedOut` when the recipient opted out of any channel tried,
+        `NotOptedIn` when they only lacked the opt-in `requireOptIn` asks for, else `NoReachableChannel`."""
+        status = self.final_status
+        if status is None:
+            return None
+        if status == "failed":
+            return "NoReachableChannel"
+        return "OptedOut" if any(s["reason"] == "OptedOut" for s in self.skipped) else "NotOptedIn"
+
 
 def _address(channel: ResolvedChannel, to: dict[str, Any], profile: Profile | None) -> str | None:
     name = address_field(channel.type, channel.config)

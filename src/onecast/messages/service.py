@@ -92,8 +92,8 @@ async def _prepare(session: AsyncSession, principal: Principal, space: ApiSpace,
     session.add(MessageStatusEvent(message_id=message.id, status="processing", channel=message.channel,
                                    details={}, timestamp=now))
     if plan.final_status:
-        reason = "NotOptedIn" if plan.final_status == "filtered" else "NoReachableChannel"
-        apply_status(session, message, plan.final_status, details={"reason": reason, "skipped": plan.skipped})
+        apply_status(session, message, plan.final_status,
+                     details={"reason": plan.final_reason, "skipped": plan.skipped})
     else:
         session.add(OutboxJob(space_id=space.id, message_id=message.id, available_at=max(now, deliver_at or now),
                               created_on=now))

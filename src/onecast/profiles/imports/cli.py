@@ -29,12 +29,14 @@ def import_file(
 ) -> None:
     """Import profiles from a CSV or JSON file, showing progress."""
     from onecast.cli import run_in_space
+    from onecast.kit.cli_errors import fail
     from onecast.profiles.imports import service, tasks
 
     fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
-    if fmt not in ("csv", "json") or mode not in ("upsert", "create"):
-        console.print("[red]--format is csv or json; --mode is upsert or create[/]")
-        raise typer.Exit(2)
+    if fmt not in ("csv", "json"):
+        fail(f"--format: {fmt!r} is not csv or json")
+    if mode not in ("upsert", "create"):
+        fail(f"--mode: {mode!r} is not upsert or create")
 
     async def work(db, settings, principal) -> dict:  # noqa: ANN001
         async with db.transaction() as session:

@@ -33,25 +33,36 @@ def _nest(flat: dict[str, str]) -> dict[str, Any]:
     return doc
 
 
-def csv_records(raw: IO[bytes]) -> Iterator[Record]:
+def csv_records(raw: IO[bytes], id_column: str | None = None) -> Iterator[Record]:
+    """Strict CSV: a quote left open is a syntax error at the line it opened on (leniently read,
+    it swallowed the rest of the file into one cell)."""
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text, strict=True)
+    started = 1
     try:
-        reader = csv.DictReader(text)
         header = reader.fieldnames
         if not header or any(not (name or "").strip() for name in header):
             raise FileProblem("the first line must be a header naming every column")
         if len(set(header)) != len(header):
             raise FileProblem("the header names a column twice")
+        if id_column is not None and id_column not in {restore(name.strip()) for name in header}:
+            raise FileProblem(f"the header has no {id_column!r} column, which holds the profile id "
+                              f"(name another with idField / --id-field); it has: {', '.join(header)[:200]}")
+        started = reader.line_num + 1
         for row in reader:
             if None in row:
                 yield reader.line_num, None, "has more cells than the header"
-                continue
-            cells = {restore(k.strip()): restore(v) for k, v in row.items() if v is not None}
-            yield reader.line_num, _nest(cells), None
+            else:
+                cells = {restore(k.strip()): restore(v) for k, v in row.items() if v is not None}
+                yield reader.line_num, _nest(cells), None
+            started = reader.line_num + 1
     except UnicodeDecodeError:
         raise FileProblem("the file is not UTF-8 text") from None
     except csv.Error as exc:
-        raise FileProblem(f"not valid CSV: {exc}") from None
+        if "unexpected end of data" in str(exc):
+            raise FileProblem(f"CSV syntax error at line {started}: a quoted cell (\") opened there is "
+                              "never closed") from None
+        raise FileProblem(f"CSV syntax error at line {started}: {exc}") from None
     finally:
         text.detach()
 
@@ -94,5 +105,5 @@ def _lines(raw: IO[bytes], decoder: codecs.IncrementalDecoder, pending: str) -> 
         yield pending
 
 
-def records(fmt: str, raw: IO[bytes]) -> Iterator[Record]:
-    return csv_records(raw) if fmt == "csv" else json_records(raw)
+def records(fmt: str, raw: IO[bytes], id_field: str | None = None) -> Iterator[Record]:
+    return csv_records(raw, id_field) if fmt == "csv" else json_records(raw)

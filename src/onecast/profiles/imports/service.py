@@ -92,7 +92,7 @@ async def store_upload(db, space_id: str, job_id: str, upload: IO[bytes]) -> Pro
     counts = {"total": 0, "invalid": 0}
     batch: list[dict[str, Any]] = []
     try:
-        for line, fields, why in records(fmt, upload):
+        for line, fields, why in records(fmt, upload, id_field):
             counts["total"] += 1
             profile_id, data = None, {}
             if why is None:
