@@ -29,6 +29,7 @@ from onecast.config import Settings
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
+from onecast.kit.retry_after import retry_after_seconds
 from onecast.webhooks import retry
 from onecast.webhooks.fanout import fan_out
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -47,6 +48,7 @@ class Outcome:
     status_code: int | None
     latency_ms: int
     error: str | None = None
+    retry_after: float | None = None  # seconds the receiver asked for (Retry-After on 429/503)
 
 
 @dataclass
@@ -183,7 +185,7 @@ class Dispatcher:
 
         try:
             async with self._slots:
-                code = await self._request(hook, items)
+                code, retry_after = await self._request(hook, items)
         except BlockedTarget as exc:
             return Outcome(retry.REJECTED, None, elapsed(), str(exc))
         except httpx.TimeoutException:
@@ -193,10 +195,11 @@ class Dispatcher:
             # lane that fails and is claimed again at once
             return Outcome(retry.RETRY, None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])
         kind = retry.classify(code)
-        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}")
+        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}",
+                       retry_after_seconds(retry_after) if kind == retry.RETRY else None)
 
-    async def _request(self, hook: Webhook, items: list[Due]) -> int:
-        """POST the signed events; the answer's status code."""
+    async def _request(self, hook: Webhook, items: list[Due]) -> tuple[int, str | None]:
+        """POST the signed events; the answer's status code and Retry-After header."""
         envelopes = [envelope(item.event) for item in items]
         body = json.dumps(envelopes if hook.batch else envelopes[0], separators=(",", ":")).encode()
         if hook.batch:
@@ -207,7 +210,7 @@ class Dispatcher:
         headers["Content-Type"] = "application/json"
         async with self.client.stream("POST", hook.url, content=body, headers=headers) as response:
             await _read_some(response)
-            return response.status_code
+            return response.status_code, response.headers.get("retry-after")
 
     async def _record(self, webhook_id: str, results: list[tuple[list[Due], Outcome]], at: datetime) -> None:
         outcomes = {item.delivery_id: outcome for items, outcome in results for item in items}
@@ -237,6 +240,8 @@ class Dispatcher:
             return
         delay = retry.next_delay(self.schedule, delivery.attempts, self.settings.webhook_retry_jitter, self.rng)
         if outcome.kind == retry.RETRY and delay is not None:
+            # the receiver's Retry-After comes first; the schedule still bounds how many attempts
+            delay = max(delay, outcome.retry_after or 0.0)
             delivery.next_attempt_on = at + timedelta(seconds=delay)
         else:
             delivery.status = "dead"

@@ -36,6 +36,7 @@ class DeviceResult:
     provider_id: str | None = None
     code: str | None = None
     error: str | None = None
+    retry_after: str | None = None  # the service's Retry-After header on a `retry`
 
 
 def _text(message: OutboundMessage) -> str | None:

@@ -140,5 +140,6 @@ def _result(response: httpx.Response, reason: str) -> DeviceResult:
     if response.status_code == 410 or reason in GONE_REASONS:
         return DeviceResult("gone", code=reason, error=f"APNs answered {response.status_code} {reason}")
     if response.status_code in (429, 500, 503):
-        return DeviceResult("retry", code=reason, error=f"APNs answered {response.status_code} {reason}")
+        return DeviceResult("retry", code=reason, error=f"APNs answered {response.status_code} {reason}",
+                            retry_after=response.headers.get("retry-after"))
     return DeviceResult("rejected", code=reason, error=f"APNs answered {response.status_code} {reason}")

@@ -94,7 +94,7 @@ class FcmClient:
         if code == "UNREGISTERED" or response.status_code == 404:
             return DeviceResult("gone", code=code, error=error)
         if code in RETRY_CODES or response.status_code in (429, 500, 502, 503, 504):
-            return DeviceResult("retry", code=code, error=error)
+            return DeviceResult("retry", code=code, error=error, retry_after=response.headers.get("retry-after"))
         return DeviceResult("rejected", code=code, error=error)
 
     async def close(self) -> None:

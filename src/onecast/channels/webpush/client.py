@@ -103,7 +103,8 @@ class WebPushClient:
         if status in (404, 410):
             return DeviceResult("gone", code="SubscriptionGone", error=error)
         if status == 429 or status >= 500:
-            return DeviceResult("retry", code=f"HTTP{status}", error=error)
+            return DeviceResult("retry", code=f"HTTP{status}", error=error,
+                                retry_after=response.headers.get("retry-after"))
         return DeviceResult("rejected", code=f"HTTP{status}", error=error)
 
     async def close(self) -> None:
