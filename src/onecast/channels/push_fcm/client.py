@@ -32,7 +32,8 @@ def fcm_message(target: PushTarget, content: PushContent) -> dict[str, Any]:
         data["dd_data"] = json.dumps(content.data["fcm"], separators=(",", ":"))
     message: dict[str, Any] = {"token": target.token, "data": data,
                                "android": {"priority": "normal" if content.silent else "high"}}
-    notification = {k: v for k, v in (("title", content.title), ("body", content.body)) if v}
+    notification = {k: v for k, v in (("title", content.title), ("body", content.body),
+                                      ("image", content.image)) if v}
     if notification and not content.silent:
         message["notification"] = notification
     ttl = content.ttl_seconds()

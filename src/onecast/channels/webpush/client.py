@@ -31,7 +31,7 @@ def b64url_decode(value: str) -> bytes:
 def webpush_payload(content: PushContent) -> dict[str, Any]:
     """What the service worker's `push` event gets (`event.data.json()`)."""
     payload: dict[str, Any] = {"messageId": content.message_id, "title": content.title, "body": content.body,
-                               "silent": content.silent}
+                               "silent": content.silent, "image": content.image}  # showNotification's `image`
     link = content.deep_link("webPush")
     if link:
         payload["deepLink"] = link
