@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels.base import SendResult
@@ -57,11 +58,12 @@ async def sibling_channel(session: AsyncSession, channel: Channel, key: str, val
 @asynccontextmanager
 async def one_event(session: AsyncSession, counts: dict[str, int]) -> AsyncIterator[None]:
     """Process one vendor event in a savepoint: a malformed event is skipped (and counted) rather
-    than failing the whole notification, which the vendor would retry for days."""
+    than failing the whole notification, which the vendor would retry for days. An IntegrityError
+    is the same event stored meanwhile by another process (uq_messages_channel_provider_id)."""
     try:
         async with session.begin_nested():
             yield
-    except (TypeError, AttributeError, KeyError, ValueError, IndexError, Problem) as exc:
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError, Problem, IntegrityError) as exc:
         counts["skipped"] = counts.get("skipped", 0) + 1
         log.warning("webhook_event_skipped", error=repr(exc)[:300])
 

@@ -1,6 +1,8 @@
 """Telegram updates as the Bot API delivers them: a repeated update (Telegram retries until it
 gets a 2xx) is stored once, every button press is answered with answerCallbackQuery, an
 edited_message changes the message it edits, and two bots' ids never mix."""
+import asyncio
+
 from sqlalchemy import select
 
 from onecast.kit.events import Event
@@ -27,6 +29,17 @@ async def test_a_repeated_update_is_stored_once(app, tg, anon):
     assert again.status_code == 200 and again.json() == {"messages": 0}
     assert [m.body for m in await inbounds(app, tg.space_id)] == ["only once"]
     assert await inbound_events(app, tg.space_id) == 1
+
+
+async def test_the_same_update_at_once_on_two_connections_is_stored_once(app, tg, anon):
+    """Both pass the look-up before either commits (PostgreSQL): the unique index stops the second,
+    which answers 200 too (the first committed it)."""
+    url = f"/webhooks/telegram/{tg.space_id}/tg"
+    text = update(13, message=tg_message(int(CHAT), 6, text="raced"))
+    answers = await asyncio.gather(*(post_json(anon, url, text, HEADERS) for _ in range(4)))
+    assert [r.status_code for r in answers] == [200] * 4
+    assert sum(r.json()["messages"] for r in answers) == 1
+    assert [m.body for m in await inbounds(app, tg.space_id)] == ["raced"]
 
 
 async def test_every_button_press_is_answered(app, tg, bot, anon):
