@@ -26,8 +26,9 @@ async def test_inbound_links_to_profile_and_emits_event(app, space, deliver):
     assert r.status_code == 409
     r = await space.post(f"/messages/inbounds/{iid}/statuses/delivered", json={})
     assert r.status_code == 400
-    # an inbound id is not an outbound message
-    assert (await space.get(f"/messages/{iid}")).status_code == 404
+    # an inbound message is read by its id too (issue 18 item 10), as received
+    got = (await space.get(f"/messages/{iid}")).json()
+    assert got["messageId"] == iid and got["receivedOn"] and "sentOn" not in got and got["status"] == "read"
 
 
 async def test_inbound_bad_input(space):

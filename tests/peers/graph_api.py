@@ -88,6 +88,8 @@ class GraphApiPeer(HttpPeer):
             return 400, graph_error(100, "(#100) Tag is required for MESSAGE_TAG")
         if not message.get("text") and not message.get("attachment"):
             return 400, graph_error(100, "(#100) Message cannot be empty, must provide valid attachment or text")
+        if len(message.get("text") or "") > 2000:  # Send API: message.text "must be UTF-8 and has a 2000 character limit"
+            return 400, graph_error(100, "(#100) Length of param message[text] must be less than or equal to 2000")
         if len(message.get("quick_replies") or []) > 13:
             return 400, graph_error(100, "(#100) param message[quick_replies] must have at most 13 items")
         return 200, {"recipient_id": recipient["id"], "message_id": f"m_{next(self._ids)}"}
@@ -95,7 +97,9 @@ class GraphApiPeer(HttpPeer):
 
 def _whatsapp_content_problem(kind: str, content: Any) -> str | None:
     if kind == "text":
-        return None if isinstance(content, dict) and content.get("body") else "text.body is required"
+        if not isinstance(content, dict) or not content.get("body"):
+            return "text.body is required"
+        return "text.body is at most 4096 characters" if len(content["body"]) > 4096 else None
     if kind in ("image", "audio", "video", "document", "sticker"):
         if not isinstance(content, dict) or bool(content.get("link")) == bool(content.get("id")):
             return f"{kind} needs exactly one of link or id"

@@ -52,7 +52,7 @@ class PeerServer(ThreadingHTTPServer):
 class HttpPeer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
-        self.failures: deque[tuple[int, Any]] = deque()
+        self.failures: deque[tuple[int, Any, dict[str, str]]] = deque()
         self.server = PeerServer(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -69,9 +69,9 @@ class HttpPeer:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail_next(self, status: int, body: Any, times: int = 1) -> None:
+    def fail_next(self, status: int, body: Any, times: int = 1, headers: dict[str, str] | None = None) -> None:
         for _ in range(times):
-            self.failures.append((status, body))
+            self.failures.append((status, body, headers or {}))
 
     def route(self, request: Recorded) -> tuple[int, Any]:  # overridden by each vendor fake
         return 404, {"error": "no route"}
@@ -102,9 +102,11 @@ class HttpPeer:
                 elif content_type.startswith("application/x-www-form-urlencoded"):
                     request.form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 peer.requests.append(request)
-                status, body = peer.failures.popleft() if peer.failures else peer.route(request)
+                status, body, headers = peer.failures.popleft() if peer.failures else (*peer.route(request), {})
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -26,6 +26,7 @@ class Received:
     tls: bool
     login: str | None
     peer: tuple
+    ehlo: str | None = None  # the name the client gave in EHLO/HELO
 
 
 @dataclass
@@ -61,7 +62,7 @@ class RecordingHandler:
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw,
                                           BytesParser(policy=policy.default).parsebytes(raw), tls, login,
-                                          tuple(session.peer)))
+                                          tuple(session.peer), session.host_name))
         return "250 2.0.0 Ok: queued as TEST"
 
     def to(self, address: str) -> list[Received]:

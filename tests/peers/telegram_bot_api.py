@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.peers.http_peer import HttpPeer, Recorded
 
+TEXT_MAX = 4096
 MEDIA_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendAudio": "audio", "sendVideo": "video"}
 
 
@@ -40,6 +41,10 @@ class TelegramPeer(HttpPeer):
             return 401, failure(401, "Unauthorized")
         method = match.group(2)
         fields = request.json if request.json is not None else request.form
+        if method == "answerCallbackQuery":  # Bot API: callback_query_id required, answers True
+            if not fields.get("callback_query_id"):
+                return 400, failure(400, "Bad Request: query_id is empty")
+            return 200, {"ok": True, "result": True}
         chat_id = str(fields.get("chat_id", ""))
         if not chat_id:
             return 400, failure(400, "Bad Request: chat_id is empty")
@@ -51,6 +56,8 @@ class TelegramPeer(HttpPeer):
         if method == "sendMessage":
             if not fields.get("text"):
                 return 400, failure(400, "Bad Request: message text is empty")
+            if len(fields["text"]) > TEXT_MAX:  # sendMessage: "1-4096 characters after entities parsing"
+                return 400, failure(400, "Bad Request: message is too long")
             result["text"] = fields["text"]
         elif method in MEDIA_FIELDS:
             field = MEDIA_FIELDS[method]

@@ -56,6 +56,8 @@ class WebhookReceiver:
 
     async def _answer(self, path: str) -> int:
         parts = path.strip("/").split("/")
+        if parts[0] == "retry-after" and len(parts) > 1:  # 429 with Retry-After: <seconds>
+            return 429
         if parts[0] == "status" and len(parts) > 1:
             return int(parts[1])
         if parts[0] == "script" and len(parts) > 1:
@@ -79,7 +81,10 @@ class WebhookReceiver:
             self.requests.append(Received(scope["path"], headers, body))
             self._changed.notify_all()
         status = await self._answer(scope["path"])
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+        extra = [(b"retry-after", scope["path"].strip("/").split("/")[1].encode())] if status == 429 \
+            and scope["path"].startswith("/retry-after/") else []
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-length", b"0"), *extra]})
         await send({"type": "http.response.body", "body": b""})
 
     async def start(self) -> "WebhookReceiver":

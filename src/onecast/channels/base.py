@@ -10,6 +10,14 @@ from typing import Any, Protocol
 from onecast.kit.text import clean
 
 
+class ConfigError(ValueError):
+    """A channel config that cannot work; `field` names the config key (the 400 names config.<field>)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 @dataclass(frozen=True)
 class OutboundMessage:
     message_id: str

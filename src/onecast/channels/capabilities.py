@@ -113,11 +113,15 @@ def check(channel: str, channel_type: str, content: dict[str, Any], options: dic
         raise invalid(f"{prefix}messageParts", f"no message part is meant for channel {channel!r}: "
                                                "every part names other `channels`", "NoContentForChannel")
     degraded = []
+    images = 0
     for i, part in mine:
         kind = kind_of(part)
         field = f"{prefix}messageParts[{i}]"
         if kind in carried:
             _check_structured(kind, part, field, channel_type, len(mine))
+            if channel_type == "nativePush" and kind == "image":
+                images += 1
+                _check_push_image(part, field, images)
             continue
         if "text" in carried and degraded_text(part) is not None:
             degraded.append({"part": i, "kind": kind, "as": "link"})
@@ -126,6 +130,16 @@ def check(channel: str, channel_type: str, content: dict[str, Any], options: dic
     if channel_type == "fbMessenger":
         _check_messenger_options(options, prefix)
     return degraded
+
+
+def _check_push_image(part: dict[str, Any], field: str, count: int) -> None:
+    """A push shows one image, which the device downloads: an https `url`."""
+    if not str(part.get("url") or "").startswith("https://"):
+        raise invalid(f"{field}.url", "a push shows an image the device downloads: give it as an https `url`",
+                      "ContentNotSupported")
+    if count > 1:
+        raise invalid(field, "a push shows one image; limit the others to other channels with `channels`",
+                      "ContentNotSupported")
 
 
 def _require(data: Any, field: str, *keys: str) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+# Meta's Graph API version for WhatsApp and Messenger calls; a channel's `apiVersion` overrides it.
+# v25.0 (released 2026-02-18) is available until 2028-07-29 (Meta's Graph API changelog).
+GRAPH_API_VERSION = "v25.0"
 
 
 class HttpProvider:

@@ -13,11 +13,15 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onecast.channels.base import SendResult
 from onecast.channels.models import Channel
+from onecast.delivery.service import vendor_failed
 from onecast.kit.errors import Problem, not_found
-from onecast.messages.inbound import receive_inbound
+from onecast.messages import provider_ids
+from onecast.messages.inbound import receive_once
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn, MessagePart
 from onecast.messages.status import apply_status
@@ -40,14 +44,26 @@ async def webhook_channel(session: AsyncSession, space_id: str, channel_id: str,
     return channel
 
 
+async def sibling_channel(session: AsyncSession, channel: Channel, key: str, value: str) -> Channel | None:
+    """The enabled channel of the same space and provider whose config `key` is `value`, when it
+    trusts the same Meta app (same app secret: the notification was signed with it)."""
+    rows = (await session.execute(select(Channel).where(
+        Channel.space_id == channel.space_id, Channel.provider == channel.provider, Channel.enabled.is_(True),
+        Channel.id != channel.id))).scalars()
+    secret = channel.config.get("appSecret")
+    return next((c for c in rows if str(c.config.get(key) or "") == value and secret
+                 and hmac.compare_digest(str(c.config.get("appSecret") or ""), str(secret))), None)
+
+
 @asynccontextmanager
 async def one_event(session: AsyncSession, counts: dict[str, int]) -> AsyncIterator[None]:
     """Process one vendor event in a savepoint: a malformed event is skipped (and counted) rather
-    than failing the whole notification, which the vendor would retry for days."""
+    than failing the whole notification, which the vendor would retry for days. An IntegrityError
+    is the same event stored meanwhile by another process (uq_messages_channel_provider_id)."""
     try:
         async with session.begin_nested():
             yield
-    except (TypeError, AttributeError, KeyError, ValueError, IndexError, Problem) as exc:
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError, Problem, IntegrityError) as exc:
         counts["skipped"] = counts.get("skipped", 0) + 1
         log.warning("webhook_event_skipped", error=repr(exc)[:300])
 
@@ -95,29 +111,41 @@ def from_epoch(value: Any) -> datetime | None:
         return None
 
 
-async def by_provider_id(session: AsyncSession, space_id: str, provider_message_id: str) -> Message | None:
-    return (await session.execute(
-        select(Message).where(Message.space_id == space_id, Message.provider_message_id == provider_message_id,
-                              Message.direction == "outbound").with_for_update())).scalar_one_or_none()
+async def by_provider_id(session: AsyncSession, channel: Channel, provider_message_id: str) -> Message | None:
+    """The message this channel sent that the vendor calls `provider_message_id`."""
+    return await provider_ids.find(session, channel.space_id, channel.channel_id, provider_message_id)
 
 
-async def provider_status(session: AsyncSession, space_id: str, provider_message_id: str, status: str,
+async def provider_status(session: AsyncSession, channel: Channel, provider_message_id: str, status: str,
                           details: dict[str, Any], at: datetime | None) -> bool:
     """Move the message the vendor knows by this id forward; statuses for unknown ids or ones that
-    would move backwards are ignored (vendors retry non-2xx answers forever)."""
-    message = await by_provider_id(session, space_id, provider_message_id)
+    would move backwards are ignored (vendors retry non-2xx answers forever), so a repeated status
+    changes nothing."""
+    message = await by_provider_id(session, channel, provider_message_id)
     if message is None:
         return False
     return apply_status(session, message, status, details=details, at=at)
 
 
-async def inbound(session: AsyncSession, channel: Channel, sender: dict[str, str], *, body: str | None,
-                  parts: list[dict[str, Any]], channel_data: dict[str, Any], to: dict[str, Any] | None = None,
-                  reply_to: str | None = None, metadata: dict[str, Any] | None = None) -> Message:
-    """Store an inbound message; `reply_to` (the vendor id of the message it answers) correlates it."""
+async def vendor_failure(session: AsyncSession, channel: Channel, provider_message_id: str, result: SendResult,
+                         at: datetime | None) -> bool:
+    """A vendor reporting later that a message it accepted failed: the same reason code and
+    fall-back to the next rule as the failure at send time (onecast.delivery.service.vendor_failed)."""
+    message = await by_provider_id(session, channel, provider_message_id)
+    if message is None:
+        return False
+    return vendor_failed(session, message, channel.channel_id, result, at)
+
+
+async def inbound(session: AsyncSession, channel: Channel, sender: dict[str, str], *, vendor_id: str | None,
+                  body: str | None, parts: list[dict[str, Any]], channel_data: dict[str, Any],
+                  to: dict[str, Any] | None = None, reply_to: str | None = None,
+                  metadata: dict[str, Any] | None = None) -> Message | None:
+    """Store an inbound message; `reply_to` (the vendor id of the message it answers) correlates it.
+    None when the channel already has the message the vendor calls `vendor_id` (a retried webhook)."""
     correlation = None
     if reply_to:
-        original = await by_provider_id(session, channel.space_id, reply_to)
+        original = await by_provider_id(session, channel, reply_to)
         if original is not None:
             correlation = {"messageId": original.id}
     kept = [p for p in parts if _valid_part(p)][:MAX_PARTS]  # the raw vendor message keeps the rest
@@ -129,7 +157,7 @@ async def inbound(session: AsyncSession, channel: Channel, sender: dict[str, str
     except ValidationError as exc:
         raise Problem(400, "InvalidNotification", f"the notification cannot become an inbound message: "
                                                   f"{exc.errors()[0].get('msg')}") from None
-    return await receive_inbound(session, channel.space_id, f"provider:{channel.provider}", data)
+    return await receive_once(session, channel.space_id, f"provider:{channel.provider}", data, vendor_id)
 
 
 def _valid_part(part: dict[str, Any]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -23,6 +23,8 @@ from onecast.delivery.backoff import retry_delay
 from onecast.delivery.models import OutboxJob
 from onecast.delivery.throttle import channel_rate, wait_for_slot
 from onecast.kit.clock import utcnow
+from onecast.kit.retry_after import retry_after_seconds
+from onecast.messages import provider_ids
 from onecast.messages.models import Message
 from onecast.messages.render import channel_text
 from onecast.messages.schemas import InboundIn
@@ -191,7 +193,7 @@ async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None: 
     if result.ok:
         if result.record is not None:  # the provider's own record, committed with the outcome
             result = replace(result, provider_message_id=await result.record(session))
-        _sent(session, message, entry, result)
+        await _sent(session, message, entry, result)
         await debit_send(session, message, entry)
         await session.delete(job)
         for reply in result.replies:
@@ -202,6 +204,8 @@ async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None: 
     details = {"reason": result.error_code, "error": result.error, "attempt": job.attempts, **result.details}
     if not result.permanent and job.attempts < settings.max_attempts:
         delay = retry_delay(job.attempts, settings.retry_base_seconds, settings.retry_max_seconds)
+        # the vendor's back-off (Telegram retry_after, HTTP Retry-After) comes first: sooner is refused again
+        delay = max(delay, retry_after_seconds(result.details.get("retryAfter")) or 0.0)
         apply_status(session, message, "retrying", channel=entry["channel"],
                      details={**details, "retryInSeconds": round(delay, 3)})
         job.available_at = utcnow() + timedelta(seconds=delay)
@@ -218,14 +222,32 @@ async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None: 
     await session.delete(job)
 
 
-def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:  # noqa: ANN001
-    message.provider_message_id = result.provider_message_id
+async def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:  # noqa: ANN001
+    await provider_ids.assign(session, message, result.provider_message_id)
     if "segments" in entry:
         message.segment_count = entry["segments"]
     details = {"providerMessageId": result.provider_message_id, "address": entry["address"], **result.details}
     apply_status(session, message, "sent", channel=entry["channel"], details=details)
     for receipt in result.receipts:
         apply_status(session, message, receipt.status, channel=entry["channel"], details=receipt.details)
+
+
+def vendor_failed(session, message: Message, channel: str, result: SendResult,  # noqa: ANN001
+                  at: datetime | None = None) -> bool:
+    """A failure the vendor reports after accepting the message (a status webhook) is treated as a
+    permanent failure at send: the next rule of the plan gets the message (a new delivery job), else
+    it fails. The vendor already tried to deliver it, so the same channel is not tried again.
+    False when the message is no longer sent on `channel` (a late or repeated report)."""
+    if message.status != "sent" or message.channel != channel or not message.plan:
+        return False
+    details = {"reason": result.error_code, "error": result.error, "reportedBy": "statusWebhook", **result.details}
+    if message.plan_index + 1 < len(message.plan):
+        _fall_back(session, message, message.plan[message.plan_index], details)
+        session.add(OutboxJob(space_id=message.space_id, message_id=message.id, available_at=utcnow(),
+                              created_on=utcnow()))
+        return True
+    return apply_status(session, message, "failed", channel=channel, at=at,
+                        details={**details, "permanent": result.permanent})
 
 
 def _fall_back(session, message: Message, entry: dict[str, Any], details: dict[str, Any]) -> None:  # noqa: ANN001
@@ -235,5 +257,5 @@ def _fall_back(session, message: Message, entry: dict[str, Any], details: dict[s
     attempts_log = list((message.status_details or {}).get("failedChannels", []))
     attempts_log.append({"channel": entry["channel"], **details})
     message.status_details = {**(message.status_details or {}), "failedChannels": attempts_log}
-    apply_status(session, message, "retrying", channel=nxt["channel"],
+    apply_status(session, message, "retrying", channel=nxt["channel"], fallback=True,
                  details={**details, "fallbackFrom": entry["channel"], "fallbackTo": nxt["channel"]})

@@ -13,7 +13,7 @@ from onecast.inbound_email.mail import ReceivedMail
 from onecast.inbound_email.routing import Email2SmsRoute, InboxRoute, Route
 from onecast.kit.auth import Principal
 from onecast.kit.errors import Problem
-from onecast.messages.inbound import receive_inbound
+from onecast.messages.inbound import receive_once
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn, MessageIn
 from onecast.messages.service import send_many
@@ -83,7 +83,10 @@ async def _to_inbox(session: AsyncSession, route: InboxRoute, mail: ReceivedMail
                            await _correlation(session, route.space_id, mail.references))
     except ValidationError as exc:
         raise Refused(f"550 5.6.0 The mail cannot be stored: {exc.errors()[0]['msg']}") from None
-    await receive_inbound(session, route.space_id, ACTOR, inbound)
+    # A sender's server delivers again a mail it is unsure we took; its Message-ID (per address:
+    # one mail may name several addresses of the channel) tells the repeat apart.
+    vendor_id = f"{mail.message_id} {route.address.lower()}" if mail.message_id else None
+    await receive_once(session, route.space_id, ACTOR, inbound, vendor_id)
 
 
 def _inbound(route: InboxRoute, mail: ReceivedMail, sender: str, parts: list[dict[str, Any]],

@@ -64,10 +64,14 @@ async def send_batch(request: Request, principal: SpaceAuth) -> list[dict]:
         return [{"index": i, "messageId": m.id} for i, m in enumerate(messages)]
 
 
-@router.get("/messages/{messageId}", response_model=MessageOut)
+@router.get("/messages/{messageId}", response_model=MessageOut | InboundOut,
+            description="A message by id: one sent (with `sentOn`) or one received (with `receivedOn`).")
 async def get_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> dict:  # noqa: N803
     async with get_db(request).read() as session:
-        return await _view(session, await service.get_message(session, principal.space_id, messageId))
+        message = await service.get_message(session, principal.space_id, messageId, direction=None)
+        if message.direction == "inbound":
+            return inbound_view(message, await service.status_history(session, message.id))
+        return await _view(session, message)
 
 
 @router.patch("/messages/{messageId}", status_code=202, response_model=MessageOut,

@@ -14,6 +14,7 @@ from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.events import record_event
 from onecast.kit.ids import new_id
 from onecast.kit.text import clean, text_errors
+from onecast.messages import provider_ids
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import InboundIn
 from onecast.messages.service import get_message
@@ -40,7 +41,17 @@ async def find_profile_by_address(session: AsyncSession, space_id: str,
     return None
 
 
-async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn) -> Message:
+async def receive_once(session: AsyncSession, space_id: str, actor: str, body: InboundIn,
+                       vendor_id: str | None) -> Message | None:
+    """receive_inbound, unless the channel already received the message the vendor calls `vendor_id`
+    (vendors deliver again what they are unsure we got): then None, and nothing is written."""
+    if vendor_id and await provider_ids.find(session, space_id, body.channel, vendor_id, "inbound") is not None:
+        return None
+    return await receive_inbound(session, space_id, actor, body, vendor_id=vendor_id)
+
+
+async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body: InboundIn,
+                          vendor_id: str | None = None) -> Message:
     """Store an inbound message, link it to the profile with that address, emit message.inbound."""
     now = utcnow()
     request = body.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -60,6 +71,7 @@ async def receive_inbound(session: AsyncSession, space_id: str, actor: str, body
         status="received", request=request, plan=[], content={"metadata": body.metadata or {}},
         channel=body.channel, status_details={"channel": body.channel}, title=body.title, body=body.body,
         conversation_id=body.conversationId, created_on=now, updated_on=now, created_by=actor, updated_by=actor,
+        provider_message_id=provider_ids.vendor_key(vendor_id) if vendor_id else None,
     )
     session.add(message)
     session.add(MessageStatusEvent(message_id=message.id, status="received", channel=body.channel, timestamp=now,

@@ -43,7 +43,10 @@ class Message(Base):
 
     __table_args__ = (
         Index("ix_messages_space_profile_created", "space_id", "profile_id", "created_on"),
-        Index("ix_messages_space_provider_id", "space_id", "provider_message_id"),
+        # A vendor's id names one message per channel and direction: look-ups by it are scoped to
+        # the channel, and an inbound message the vendor sends again is found instead of stored twice.
+        Index("uq_messages_channel_provider_id", "space_id", "channel", "direction", "provider_message_id",
+              unique=True),
     )
 
 

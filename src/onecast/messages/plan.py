@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from onecast.channels import capabilities
+from onecast.channels import capabilities, text_limits
+from onecast.channels.vendor_http import text_of
 from onecast.channels.service import ResolvedChannel
 from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count, sender_error, to_gsm
 from onecast.channels.types import PHONE_TYPES, SMS_TYPES, address_field
@@ -94,6 +95,19 @@ def check_sms(item: MessageIn, channel: ResolvedChannel, text: str, prefix: str)
     return segment_count(text)[1]
 
 
+def check_text_limit(channel: ResolvedChannel, content: dict[str, Any], prefix: str) -> None:
+    """400 TextTooLong when the text is over what a channel that does not split takes (WhatsApp)."""
+    if (content.get("customBody") or {}).get(channel.channel) is not None:
+        return  # the vendor's message object as given
+    body = channel_text(content, channel.channel, "body")
+    text = text_of(capabilities.parts_for(content, channel.channel), body)
+    limit = text_limits.too_long(channel.type, text)
+    if limit is not None:
+        raise invalid(f"{prefix}body" if body is not None else f"{prefix}messageParts",
+                      f"channel {channel.channel!r} ({channel.type}) takes at most {limit} characters of text "
+                      f"in one message; this text has {text_limits.units(text)}", "TextTooLong")
+
+
 def build_plan(item: MessageIn, channels: list[ResolvedChannel], profile: Profile | None,
                optin_defaults: dict[str, Any], content: dict[str, Any], prefix: str = "") -> Plan:
     to = item.to.model_dump(exclude_none=True)
@@ -120,6 +134,7 @@ def build_plan(item: MessageIn, channels: list[ResolvedChannel], profile: Profil
                                       (content.get("channelOptions") or {}).get(channel.type) or {}, prefix)
         if degraded:
             entry["degraded"] = degraded
+        check_text_limit(channel, content, prefix)
         if channel.type in SMS_TYPES:
             custom = (content.get("customBody") or {}).get(channel.channel)
             options = getattr(item.channelOptions, channel.type, None) if item.channelOptions else None

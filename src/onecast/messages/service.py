@@ -121,9 +121,12 @@ async def send_many(session: AsyncSession, principal: Principal, items: list[Mes
 
 
 async def get_message(session: AsyncSession, space_id: str, message_id: str, *, lock: bool = False,
-                      direction: str = "outbound") -> Message:
+                      direction: str | None = "outbound") -> Message:
+    """The message with this id; `direction` None: sent or received."""
     stmt = select(Message).where(Message.id == message_id, Message.space_id == space_id,
-                                 Message.direction == direction, Message.deleted_on.is_(None))
+                                 Message.deleted_on.is_(None))
+    if direction is not None:
+        stmt = stmt.where(Message.direction == direction)
     if lock:
         stmt = stmt.with_for_update()
     message = (await session.execute(stmt)).scalar_one_or_none()

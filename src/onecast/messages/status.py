@@ -24,13 +24,13 @@ INBOUND_PROGRESS = {"received": 0, "delivered": 1, "read": 2}
 EVENT_NAMES = {"sent", "delivered", "read", "expired", "failed"}
 
 
-def can_move(current: str, new: str) -> bool:
+def can_move(current: str, new: str, fallback: bool = False) -> bool:
     if current in FINAL:
         return False
     if new in ENDS_FROM:
         return current in ENDS_FROM[new]
-    if new == "retrying":
-        return current in ("processing", "retrying")
+    if new == "retrying":  # a vendor failing a sent message later sends it again on the next rule
+        return current in ("processing", "retrying") or (fallback and current == "sent")
     return new in PROGRESS and PROGRESS[new] > PROGRESS[current]
 
 
@@ -63,10 +63,14 @@ def count_status(direction: str, status: str, created_on: datetime | None, at: d
 
 
 def apply_status(session: AsyncSession, message: Message, status: str, *, channel: str | None = None,
-                 details: dict[str, Any] | None = None, at: datetime | None = None) -> bool:
-    """Move the message to `status` if that is forward; False (and nothing written) otherwise."""
-    mover = can_move_inbound if message.direction == "inbound" else can_move
-    if not mover(message.status, status):
+                 details: dict[str, Any] | None = None, at: datetime | None = None, fallback: bool = False) -> bool:
+    """Move the message to `status` if that is forward (or, with `fallback`, a sent message back to
+    retrying on its next rule); False (and nothing written) otherwise."""
+    if message.direction == "inbound":
+        moves = can_move_inbound(message.status, status)
+    else:
+        moves = can_move(message.status, status, fallback)
+    if not moves:
         return False
     at = at or utcnow()
     details = details or {}

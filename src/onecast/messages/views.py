@@ -48,7 +48,9 @@ def inbound_view(message: Message, history: list[MessageStatusEvent]) -> dict[st
 
 
 def history_item(message: Message) -> dict[str, Any]:
-    content = message.content or {}
+    # An inbound message's channelData (media ids, the mail's Message-ID) is what its channel sent.
+    content = message.request if message.direction == "inbound" else message.content
+    content = content or {}
     return {
         "messageId": message.id,
         "submittedOn": iso(message.created_on),

@@ -29,6 +29,7 @@ from onecast.config import Settings
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
+from onecast.kit.retry_after import retry_after_seconds
 from onecast.webhooks import formats, retry
 from onecast.webhooks.fanout import fan_out
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -48,6 +49,7 @@ class Outcome:
     status_code: int | None
     latency_ms: int
     error: str | None = None
+    retry_after: float | None = None  # seconds the receiver asked for (Retry-After on 429/503)
 
 
 @dataclass
@@ -186,7 +188,7 @@ class Dispatcher:
 
         try:
             async with self._slots:
-                code = await self._request(hook, items)
+                code, retry_after = await self._request(hook, items)
         except BlockedTarget as exc:
             return Outcome(retry.REJECTED, None, elapsed(), str(exc))
         except httpx.TimeoutException:
@@ -196,10 +198,11 @@ class Dispatcher:
             # lane that fails and is claimed again at once
             return Outcome(retry.RETRY, None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])
         kind = retry.classify(code)
-        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}")
+        return Outcome(kind, code, elapsed(), None if kind == retry.DELIVERED else f"HTTP {code}",
+                       retry_after_seconds(retry_after) if kind == retry.RETRY else None)
 
-    async def _request(self, hook: Webhook, items: list[Due]) -> int:
-        """POST the signed events; the answer's status code."""
+    async def _request(self, hook: Webhook, items: list[Due]) -> tuple[int, str | None]:
+        """POST the signed events; the answer's status code and Retry-After header."""
         envelopes = [envelope(item.event) for item in items]
         payload: object = envelopes if hook.batch else envelopes[0]
         extra: dict[str, str] = {}
@@ -209,7 +212,7 @@ class Dispatcher:
                 raise LookupError(f"payload format {hook.payload_format!r} is not loaded")
             rendered = await shape.render(self.db, hook, envelopes[0])  # such webhooks are never batched
             if rendered is None:
-                return 204  # an event the format does not report: done, nothing to send
+                return 204, None  # an event the format does not report: done, nothing to send
             payload, extra = rendered
         body = json.dumps(payload, separators=(",", ":")).encode()
         if hook.batch:
@@ -226,7 +229,7 @@ class Dispatcher:
                 await shape.after_delivered(self.db, self.client, hook, payload)
             except Exception as exc:  # noqa: BLE001
                 log.warning("webhook_follow_up_failed", webhook_id=hook.id, error=repr(exc))
-        return response.status_code
+        return response.status_code, response.headers.get("retry-after")
 
     async def _record(self, webhook_id: str, results: list[tuple[list[Due], Outcome]], at: datetime) -> None:
         outcomes = {item.delivery_id: outcome for items, outcome in results for item in items}
@@ -256,6 +259,8 @@ class Dispatcher:
             return
         delay = retry.next_delay(self.schedule, delivery.attempts, self.settings.webhook_retry_jitter, self.rng)
         if outcome.kind == retry.RETRY and delay is not None:
+            # the receiver's Retry-After comes first; the schedule still bounds how many attempts
+            delay = max(delay, outcome.retry_after or 0.0)
             delivery.next_attempt_on = at + timedelta(seconds=delay)
         else:
             delivery.status = "dead"

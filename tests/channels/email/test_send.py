@@ -272,3 +272,19 @@ async def test_channel_config_is_validated(space):
     assert r.status_code == 201
     r = await space.put("/channels/email", json={"type": "email", "provider": "email_smtp", "config": {}})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "config.host"
+
+
+async def test_the_ehlo_name_is_the_channels_ehlo_name(space, deliver, smtp_peer):
+    peer = smtp_peer()
+    await email_channel(space, peer, ehloName="mta1.onecast.test")
+    await send(space, title="Hi", body="EHLO check")
+    await deliver(space)
+    (received,) = peer.received
+    assert received.ehlo == "mta1.onecast.test"
+
+
+@pytest.mark.parametrize("bad", ["has space", "a..b", "-lead.example", "[not-an-ip]", "x\r\nRSET", 42])
+async def test_an_ehlo_name_that_is_no_host_name_is_refused(space, smtp_peer, bad):
+    r = await space.post("/channels", json={"id": "email", "type": "email", "provider": "email_smtp", "config": {
+        "host": "127.0.0.1", "port": 2525, "security": "none", "fromAddress": "a@onecast.test", "ehloName": bad}})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "config.ehloName"

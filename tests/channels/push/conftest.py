@@ -63,6 +63,19 @@ async def push_channel(space, channel_id: str = "nativePush", provider: str = "p
     assert r.status_code == 201, r.text
 
 
+async def on_every_platform(space, profile_id: str, fcm: Vendor, apns: Vendor, webpush: Vendor):
+    """A push channel on all three services and one device of `profile_id` on each; the browser's
+    subscription (to decrypt what it receives)."""
+    from tests.peers.keys import BrowserSubscription
+
+    await push_channel(space, fcm=fcm.config, apns=apns.config, webPush=webpush.config)
+    browser = BrowserSubscription.create(f"{webpush.url}/push/{profile_id}")
+    await register(space, profile_id, "android", {"fcm": {"package": "com.example.app", "registrationId": "tok-a"}})
+    await register(space, profile_id, "iphone", {"apns": {"bundleId": BUNDLE_ID, "token": apns_token()}})
+    await register(space, profile_id, "browser", {"webPush": browser.json()})
+    return browser
+
+
 def apns_token() -> str:
     return secrets.token_hex(32)
 

@@ -3,16 +3,11 @@ a permanent failure so `rules` fall back; options are validated at send time."""
 from sqlalchemy import select
 
 from onecast.kit.models import Event
-from tests.channels.push.conftest import BUNDLE_ID, apns_token, push_channel, register, send
-from tests.peers.keys import BrowserSubscription
+from tests.channels.push.conftest import BUNDLE_ID, apns_token, on_every_platform, push_channel, register, send
 
 
 async def test_one_send_reaches_every_platform(space, deliver, fcm, apns, webpush):
-    await push_channel(space, fcm=fcm.config, apns=apns.config, webPush=webpush.config)
-    browser = BrowserSubscription.create(f"{webpush.url}/push/ann")
-    await register(space, "ann", "android", {"fcm": {"package": "com.example.app", "registrationId": "tok-a"}})
-    await register(space, "ann", "iphone", {"apns": {"bundleId": BUNDLE_ID, "token": apns_token()}})
-    await register(space, "ann", "browser", {"webPush": browser.json()})
+    browser = await on_every_platform(space, "ann", fcm, apns, webpush)
     got = await send(space, deliver, to={"profileId": "ann"}, rules=["nativePush"], title="T", body="everywhere")
     assert got["status"] == "sent"
     assert len(fcm.peer.messages) == len(apns.peer.notifications) == len(webpush.peer.received) == 1

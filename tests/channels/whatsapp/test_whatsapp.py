@@ -88,9 +88,10 @@ async def test_failed_status_carries_the_vendor_error(wa, graph, notify, deliver
     error = {"code": 131026, "title": "Message undeliverable"}
     await notify(wa, whatsapp_notification(graph.phone_number_id, statuses=[
         {"id": wamid, "status": "failed", "timestamp": "1700000000", "recipient_id": USER, "errors": [error]}]))
-    got = await message(wa, mid)
-    assert got["status"] == "failed" and got["statusDetails"]["reason"] == "Message undeliverable"
-    assert got["statusHistory"][-1]["details"]["errors"] == [error]
+    got = await message(wa, mid)  # the reason code a send answered with 131026 would have
+    assert got["status"] == "failed" and got["statusDetails"]["reason"] == "WhatsAppRejected"
+    last = got["statusHistory"][-1]["details"]
+    assert last["errors"] == [error] and last["vendorCode"] == 131026 and last["error"] == "Message undeliverable"
 
 
 async def test_template_is_sent_outside_the_window(wa, graph, deliver):

@@ -1,21 +1,19 @@
 """The `email_smtp` channel config: where to connect, how to secure and authenticate, who sends."""
 from __future__ import annotations
 
+import re
 import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
 from typing import Any
 
+from onecast.channels.base import ConfigError  # noqa: F401 (raised here, caught by callers)
+
 SECURITY_MODES = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-
-
-class ConfigError(ValueError):
-    """A channel config that cannot work; `field` names the config key."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
+EHLO_DOMAIN = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                         r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+EHLO_LITERAL = re.compile(r"\[(?:[0-9.]{7,15}|IPv6:[0-9A-Fa-f:.]{2,45})\]")
 
 
 def has_line_break(value: str) -> bool:
@@ -52,6 +50,8 @@ class SmtpConfig:
     ca_certificate: str | None  # PEM, to trust a private CA or a self-signed server
     max_attachment_bytes: int
     message_id_domain: str
+    ehlo_name: str | None  # what EHLO says; None: this machine's fully qualified name
+
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> "SmtpConfig":
@@ -91,7 +91,7 @@ class SmtpConfig:
                    pool_size=_int(raw, "poolSize", 2, 1, 20), timeout=float(_int(raw, "timeoutSeconds", 30, 1, 300)),
                    verify_certificates=verify, ca_certificate=ca,
                    max_attachment_bytes=_int(raw, "maxAttachmentBytes", 10 * 1024 * 1024, 0, 50 * 1024 * 1024),
-                   message_id_domain=sender.domain)
+                   message_id_domain=sender.domain, ehlo_name=_ehlo_name(raw.get("ehloName")))
 
     def tls_context(self) -> ssl.SSLContext | None:
         if self.security == "none":
@@ -102,6 +102,15 @@ class SmtpConfig:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         return context
+
+
+def _ehlo_name(value: Any) -> str | None:
+    """RFC 5321 EHLO argument: a domain name or an address literal such as [192.0.2.1]."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (EHLO_DOMAIN.fullmatch(value) or EHLO_LITERAL.fullmatch(value)):
+        raise ConfigError("ehloName", "must be a host name (mail.example.com) or an address literal ([192.0.2.1])")
+    return value
 
 
 def _int(raw: dict[str, Any], name: str, default: int, low: int, high: int) -> int:

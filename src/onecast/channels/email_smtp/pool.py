@@ -28,6 +28,7 @@ class SmtpPool:
         return aiosmtplib.SMTP(
             hostname=c.host, port=c.port, username=c.username, password=c.password, timeout=c.timeout,
             use_tls=c.security == "tls", start_tls=c.security == "starttls", tls_context=c.tls_context(),
+            local_hostname=c.ehlo_name,
         )
 
     async def _connect(self) -> aiosmtplib.SMTP:

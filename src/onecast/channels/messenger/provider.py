@@ -1,7 +1,8 @@
 """The `messenger` provider: Messenger Platform Send API (`POST /{version}/{page-id}/messages`).
 
 Channel config: pageId, pageAccessToken (sending); appSecret, verifyToken (webhook);
-baseUrl (default https://graph.facebook.com), apiVersion (default v21.0), ratePerSecond.
+baseUrl (default https://graph.facebook.com), apiVersion (default
+vendor_http.GRAPH_API_VERSION), ratePerSecond.
 channelOptions.fbMessenger: messagingType (RESPONSE, UPDATE, MESSAGE_TAG) and messageTag."""
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import httpx
 from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, graph_error, http_failure, json_of,
-                                          media_of, text_of)
+from onecast.channels.text_limits import TEXT_LIMITS, split_text
+from onecast.channels.vendor_http import (GRAPH_API_VERSION, HttpProvider, Media, custom_payload, graph_error,
+                                          http_failure, json_of, media_of, text_of)
 
-DEFAULT_VERSION = "v21.0"
 ATTACHMENT_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "file"}
 TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 1200}
 WINDOW_SUBCODES = {2018278, 2018065}
@@ -41,8 +42,8 @@ def build(message: OutboundMessage) -> list[dict[str, Any] | Media]:
         quick = [{"content_type": "text", "title": str(b["title"])[:20], "payload": str(b["id"])}
                  for b in buttons["buttons"]]
         items.append({"text": buttons["text"], "quick_replies": quick})
-    if text:
-        items.insert(0, {"text": text})
+    if text:  # over message.text's limit: consecutive messages
+        items[:0] = [{"text": piece} for piece in split_text(text, TEXT_LIMITS["fbMessenger"])]
     return items
 
 
@@ -68,7 +69,7 @@ class MessengerProvider(HttpProvider):
 
     async def send_item(self, message: OutboundMessage, item: dict[str, Any] | Media) -> str | SendResult:
         envelope = self._envelope(message)
-        version = self.config.get("apiVersion") or DEFAULT_VERSION
+        version = self.config.get("apiVersion") or GRAPH_API_VERSION
         url = f"{self.base_url}/{version}/{self.config['pageId']}/messages"
         params = {"access_token": self.config["pageAccessToken"]}
         if isinstance(item, Media) and item.content is not None:

@@ -41,13 +41,19 @@ async def process(session: AsyncSession, channel: Channel, payload: dict[str, An
         return counts
     page_id = str(channel.config.get("pageId") or "")
     for entry in kit.as_list(payload.get("entry")):
-        if not isinstance(entry, dict) or (page_id and str(entry.get("id")) != page_id):
+        if not isinstance(entry, dict):
+            continue
+        entry_page = str(entry.get("id") or "")
+        # One Meta app calls one URL for all its Pages: the channel owning this Page takes it.
+        owner = channel if not page_id or entry_page == page_id else \
+            await kit.sibling_channel(session, channel, "pageId", entry_page)
+        if owner is None:
             continue
         for event in kit.as_list(entry.get("messaging")):
             if not isinstance(event, dict) or not isinstance(event.get("sender"), dict):
                 continue
             async with kit.one_event(session, counts):
-                await _event(session, channel, page_id, event, counts)
+                await _event(session, owner, str(owner.config.get("pageId") or ""), event, counts)
     return counts
 
 
@@ -56,16 +62,20 @@ async def _event(session: AsyncSession, channel: Channel, page_id: str, event: d
     sender = str(event["sender"].get("id") or "")
     if isinstance(event.get("message"), dict) and not event["message"].get("is_echo") and sender:
         body, parts, extra = content_of(event["message"])
-        await kit.inbound(session, channel, {"fbMessengerId": sender}, body=body, parts=parts,
-                          channel_data=event, to={"pageId": page_id} if page_id else None,
-                          reply_to=_reply_mid(event["message"]), metadata=extra)
-        counts["messages"] += 1
+        stored = await kit.inbound(session, channel, {"fbMessengerId": sender}, vendor_id=_mid(event["message"]),
+                                   body=body, parts=parts, channel_data=event,
+                                   to={"pageId": page_id} if page_id else None,
+                                   reply_to=_reply_mid(event["message"]), metadata=extra)
+        counts["messages"] += int(stored is not None)
     elif isinstance(event.get("postback"), dict) and sender:
         postback = event["postback"]
-        await kit.inbound(session, channel, {"fbMessengerId": sender}, body=postback.get("title"), parts=[],
-                          channel_data=event, metadata={"postback": {"payload": postback.get("payload"),
-                                                                     "title": postback.get("title")}})
-        counts["messages"] += 1
+        # A postback names no mid in older API versions: the sender and the press's time identify it.
+        vendor_id = _mid(postback) or f"postback:{sender}:{event.get('timestamp')}"
+        stored = await kit.inbound(session, channel, {"fbMessengerId": sender}, vendor_id=vendor_id,
+                                   body=postback.get("title"), parts=[], channel_data=event,
+                                   metadata={"postback": {"payload": postback.get("payload"),
+                                                          "title": postback.get("title")}})
+        counts["messages"] += int(stored is not None)
     elif isinstance(event.get("delivery"), dict):
         counts["statuses"] += await _receipt(session, channel, sender, "delivered", event["delivery"])
     elif isinstance(event.get("read"), dict):
@@ -78,7 +88,7 @@ async def _receipt(session: AsyncSession, channel: Channel, sender: str, status:
     details = {"provider": "messenger", "watermark": data.get("watermark")}
     moved = 0
     for mid in kit.as_list(data.get("mids")):
-        moved += await kit.provider_status(session, channel.space_id, str(mid), status, details, watermark)
+        moved += await kit.provider_status(session, channel, str(mid), status, details, watermark)
     if data.get("mids") or watermark is None:
         return moved
     for message in await _sent_before(session, channel, sender, watermark):
@@ -98,6 +108,10 @@ async def _sent_before(session: AsyncSession, channel: Channel, sender: str, wat
         if entry.get("address") == sender and (entry.get("key") or [None])[0] == channel.id:
             found.append(message)
     return found
+
+
+def _mid(message: dict[str, Any]) -> str | None:
+    return str(message["mid"]) if message.get("mid") else None
 
 
 def _reply_mid(message: dict[str, Any]) -> str | None:

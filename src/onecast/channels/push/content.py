@@ -36,6 +36,7 @@ class DeviceResult:
     provider_id: str | None = None
     code: str | None = None
     error: str | None = None
+    retry_after: str | None = None  # the service's Retry-After header on a `retry`
 
 
 def _text(message: OutboundMessage) -> str | None:
@@ -44,6 +45,14 @@ def _text(message: OutboundMessage) -> str | None:
     for part in message.parts:
         if str(part.get("type", "")).startswith("text/") and isinstance(part.get("data"), str):
             return part["data"]
+    return None
+
+
+def _image(message: OutboundMessage) -> str | None:
+    """The URL of the image part (at most one, given by https `url`: checked at send time)."""
+    for part in message.parts:
+        if str(part.get("type", "")).lower().startswith("image/") and part.get("url"):
+            return str(part["url"])
     return None
 
 
@@ -58,6 +67,7 @@ class PushContent:
     tracking_link: str | None
     custom: dict[str, dict[str, Any]]
     expires_on: datetime | None
+    image: str | None = None  # shown with the notification: FCM notification.image, APNs, Web Push
 
     @classmethod
     def from_message(cls, message: OutboundMessage) -> "PushContent":
@@ -72,7 +82,7 @@ class PushContent:
             deep_links={p: links[p]["url"] for p in PLATFORMS if isinstance(links.get(p), dict)},
             tracking_link=links.get("trackingLink"),
             custom={p: custom[p] for p in PLATFORMS if isinstance(custom.get(p), dict)},
-            expires_on=as_utc(message.expires_on),
+            expires_on=as_utc(message.expires_on), image=_image(message),
         )
 
     def deep_link(self, platform: str) -> dict[str, str] | None:

@@ -146,6 +146,8 @@ def _outcome(targets: list[PushTarget], results: list[DeviceResult]) -> SendResu
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     if counts["retry"]:
         first = next(r for r in results if r.status == "retry")
+        if first.retry_after:
+            details["retryAfter"] = first.retry_after
         return SendResult.transient(first.code or "PushUnavailable", f"no device accepted the push ({summary})",
                                     **details)
     if counts["gone"] == len(results):

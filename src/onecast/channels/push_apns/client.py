@@ -54,13 +54,18 @@ class ProviderToken:
 
 def apns_payload(content: PushContent) -> dict[str, Any]:
     """`aps` shows the alert (or wakes the app in the background when silent); Comapi's keys
-    `dd_originated`, `dd_deepLink` and `dd_data` carry the rest."""
+    `dd_originated`, `dd_deepLink` and `dd_data` carry the rest; an image is `imageUrl` with
+    `mutable-content: 1` (APNs shows no image by itself: an extension of the app fetches it)."""
     if content.silent:
         aps: dict[str, Any] = {"content-available": 1}
     else:
         alert = {k: v for k, v in (("title", content.title), ("body", content.body)) if v}
         aps = {"alert": alert, "sound": "default"}
+        if content.image:  # the app's notification service extension downloads `imageUrl` and attaches it
+            aps["mutable-content"] = 1
     payload: dict[str, Any] = {"aps": aps, "dd_originated": True, "messageId": content.message_id}
+    if content.image and not content.silent:
+        payload["imageUrl"] = content.image
     link = content.deep_link("apns")
     if link:
         payload["dd_deepLink"] = link
@@ -140,5 +145,6 @@ def _result(response: httpx.Response, reason: str) -> DeviceResult:
     if response.status_code == 410 or reason in GONE_REASONS:
         return DeviceResult("gone", code=reason, error=f"APNs answered {response.status_code} {reason}")
     if response.status_code in (429, 500, 503):
-        return DeviceResult("retry", code=reason, error=f"APNs answered {response.status_code} {reason}")
+        return DeviceResult("retry", code=reason, error=f"APNs answered {response.status_code} {reason}",
+                            retry_after=response.headers.get("retry-after"))
     return DeviceResult("rejected", code=reason, error=f"APNs answered {response.status_code} {reason}")

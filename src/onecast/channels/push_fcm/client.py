@@ -32,7 +32,8 @@ def fcm_message(target: PushTarget, content: PushContent) -> dict[str, Any]:
         data["dd_data"] = json.dumps(content.data["fcm"], separators=(",", ":"))
     message: dict[str, Any] = {"token": target.token, "data": data,
                                "android": {"priority": "normal" if content.silent else "high"}}
-    notification = {k: v for k, v in (("title", content.title), ("body", content.body)) if v}
+    notification = {k: v for k, v in (("title", content.title), ("body", content.body),
+                                      ("image", content.image)) if v}
     if notification and not content.silent:
         message["notification"] = notification
     ttl = content.ttl_seconds()
@@ -94,7 +95,7 @@ class FcmClient:
         if code == "UNREGISTERED" or response.status_code == 404:
             return DeviceResult("gone", code=code, error=error)
         if code in RETRY_CODES or response.status_code in (429, 500, 502, 503, 504):
-            return DeviceResult("retry", code=code, error=error)
+            return DeviceResult("retry", code=code, error=error, retry_after=response.headers.get("retry-after"))
         return DeviceResult("rejected", code=code, error=error)
 
     async def close(self) -> None:

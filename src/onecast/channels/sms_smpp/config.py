@@ -4,15 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from onecast.channels.base import ConfigError  # noqa: F401 (raised here, caught by callers)
 from onecast.channels.sms_encoding import sender_error
 
 BIND_MODES = ("transceiver", "transmitter+receiver")
-
-
-class ConfigError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

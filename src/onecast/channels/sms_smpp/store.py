@@ -21,6 +21,7 @@ from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.phone import to_e164
 from onecast.messages.inbound import receive_inbound
+from onecast.messages import provider_ids
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn
 from onecast.messages.status import apply_status, move_forward
@@ -106,7 +107,7 @@ async def _settle(session, message_id: str) -> None:  # noqa: ANN001
         return
     if message.status in ("processing", "retrying"):
         entry = message.plan[message.plan_index] if message.plan else {}
-        message.provider_message_id = rows[0].smsc_id
+        await provider_ids.assign(session, message, rows[0].smsc_id)
         message.segment_count = len(rows)
         apply_status(session, message, "sent", details={
             "providerMessageId": rows[0].smsc_id, "address": entry.get("address"), "segmentCount": len(rows),

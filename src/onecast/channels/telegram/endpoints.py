@@ -9,9 +9,12 @@ from fastapi import APIRouter, Header, Request
 
 from onecast.channels import webhook_kit as kit
 from onecast.channels.webhook_http import ChannelId, SpaceId, handle, load_channel, parse_json
+from onecast.channels.telegram.provider import answer_callback
 from onecast.channels.telegram.webhook import process
 from onecast.kit.errors import Problem, problem_responses
 from onecast.kit.routing import CheckedRoute
+from onecast.kit.ssrf import AddressGuard
+from onecast.kit.state import get_settings
 
 router = APIRouter(route_class=CheckedRoute, prefix="/webhooks/telegram/{apiSpaceId}/{channelId}",
                    tags=["Telegram webhook"], responses=problem_responses(400, 401, 404))
@@ -27,4 +30,9 @@ async def update(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,  #
     if not expected or not secret or not hmac.compare_digest(str(expected), secret):
         raise Problem(401, "InvalidSecretToken", "X-Telegram-Bot-Api-Secret-Token is missing or does not match "
                                                  "the channel's secretToken")
-    return await handle(request, channel, parse_json(await request.body()), process)
+    payload = parse_json(await request.body())
+    counts = await handle(request, channel, payload, process)
+    query = payload.get("callback_query")
+    if isinstance(query, dict) and isinstance(query.get("id"), str) and query["id"]:  # after the commit
+        await answer_callback(channel.config, query["id"], AddressGuard.from_settings(get_settings(request)))
+    return counts

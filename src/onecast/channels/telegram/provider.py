@@ -8,19 +8,24 @@ keyboard whose presses come back as inbound messages. Telegram reports no delive
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
+import structlog
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
-from onecast.channels.base import OutboundMessage, SendResult
+from onecast.channels.base import ConfigError, OutboundMessage, SendResult
+from onecast.channels.text_limits import TEXT_LIMITS, split_text
 from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, http_failure, json_of, media_of,
                                           text_of)
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 MEDIA_METHODS = {"image": ("sendPhoto", "photo"), "file": ("sendDocument", "document"),
                  "audio": ("sendAudio", "audio"), "video": ("sendVideo", "video")}
 CAPTION_MAX = 1024
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+log = structlog.get_logger("onecast.telegram")
 
 
 def keyboard(data: dict[str, Any]) -> dict[str, Any]:
@@ -50,8 +55,8 @@ def build(message: OutboundMessage) -> list[tuple[str, dict[str, Any], Media | N
     media_calls = [c for c in calls if c[2] is not None]
     if text and len(calls) == 1 and media_calls and "caption" not in calls[0][1] and len(text) <= CAPTION_MAX:
         calls[0][1]["caption"] = text
-    elif text:
-        calls.insert(0, ("sendMessage", {"text": text}, None))
+    elif text:  # over sendMessage's limit: consecutive messages
+        calls[:0] = [("sendMessage", {"text": piece}, None) for piece in split_text(text, TEXT_LIMITS["telegram"])]
     return calls
 
 
@@ -97,6 +102,29 @@ def telegram_failure(response: httpx.Response, body: dict[str, Any]) -> SendResu
     if response.status_code == 403:
         return SendResult.failed("TelegramBlocked", text, **details)
     return http_failure(response, "TelegramRejected", text, **details)
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """setWebhook's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and - (Telegram refuses others)."""
+    token = config.get("secretToken")
+    if token is not None and (not isinstance(token, str) or not SECRET_TOKEN.fullmatch(token)):
+        raise ConfigError("secretToken", "Telegram's secret_token is 1 to 256 characters A-Z, a-z, 0-9, _ or -")
+
+
+async def answer_callback(config: dict[str, Any], query_id: str, guard: AddressGuard) -> bool:
+    """answerCallbackQuery: until a button press is answered the user's client shows it loading.
+    Best effort (the press is stored either way); True when Telegram took the answer."""
+    if not config.get("botToken"):
+        return False
+    base_url = str(config.get("baseUrl") or TelegramProvider.default_base_url).rstrip("/")
+    try:
+        async with guard.client(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+            response = await client.post(f"{base_url}/bot{config['botToken']}/answerCallbackQuery",
+                                         json={"callback_query_id": query_id})
+    except (httpx.HTTPError, BlockedTarget, UnicodeError) as exc:
+        log.warning("telegram_callback_unanswered", error=repr(exc)[:300])
+        return False
+    return response.is_success and json_of(response).get("ok") is True
 
 
 def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> TelegramProvider:

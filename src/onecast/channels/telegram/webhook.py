@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.channels import capabilities as caps
 from onecast.channels import webhook_kit as kit
 from onecast.channels.models import Channel
+from onecast.kit.clock import iso, utcnow
+from onecast.messages import provider_ids
 
 
 def content_of(msg: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -42,19 +44,52 @@ async def process(session: AsyncSession, channel: Channel, update: dict[str, Any
 
 
 async def _update(session: AsyncSession, channel: Channel, update: dict[str, Any]) -> int:
-    msg = update.get("message") or update.get("edited_message")
+    """Telegram retries an update it is unsure we got: a message is known by chat:message_id (the
+    form outbound ids take too), a button press by the callback query's id."""
+    edited = update.get("edited_message")
+    if isinstance(edited, dict) and isinstance(edited.get("chat"), dict) and edited["chat"].get("id") is not None:
+        return await _edit(session, channel, edited)
+    msg = update.get("message")
     if isinstance(msg, dict) and isinstance(msg.get("chat"), dict) and msg["chat"].get("id") is not None:
         body, parts = content_of(msg)
         chat_id = str(msg["chat"]["id"])
         reply = msg.get("reply_to_message") or {}
-        await kit.inbound(session, channel, {"telegramChatId": chat_id}, body=body, parts=parts, channel_data=msg,
-                          reply_to=f"{chat_id}:{reply['message_id']}" if reply.get("message_id") else None)
-        return 1
+        stored = await kit.inbound(
+            session, channel, {"telegramChatId": chat_id}, vendor_id=f"{chat_id}:{msg.get('message_id')}",
+            body=body, parts=parts, channel_data=msg,
+            reply_to=f"{chat_id}:{reply['message_id']}" if reply.get("message_id") else None)
+        return int(stored is not None)
     query = update.get("callback_query")
     if isinstance(query, dict) and isinstance(query.get("message"), dict):
         chat_id = str((query["message"].get("chat") or {}).get("id") or (query.get("from") or {}).get("id"))
-        await kit.inbound(session, channel, {"telegramChatId": chat_id}, body=query.get("data"), parts=[],
-                          channel_data=query, reply_to=f"{chat_id}:{query['message'].get('message_id')}",
-                          metadata={"buttonReply": {"id": query.get("data")}})
-        return 1
+        stored = await kit.inbound(
+            session, channel, {"telegramChatId": chat_id}, vendor_id=f"callback:{query.get('id')}",
+            body=query.get("data"), parts=[], channel_data=query,
+            reply_to=f"{chat_id}:{query['message'].get('message_id')}",
+            metadata={"buttonReply": {"id": query.get("data")}})
+        return int(stored is not None)
     return 0
+
+
+async def _edit(session: AsyncSession, channel: Channel, msg: dict[str, Any]) -> int:
+    """An edited message changes the inbound message it edits (the same chat:message_id); one we
+    never received is stored as it is now."""
+    chat_id = str(msg["chat"]["id"])
+    vendor_id = f"{chat_id}:{msg.get('message_id')}"
+    original = await provider_ids.find(session, channel.space_id, channel.channel_id, vendor_id, "inbound")
+    body, parts = content_of(msg)
+    if original is None:
+        stored = await kit.inbound(session, channel, {"telegramChatId": chat_id}, vendor_id=vendor_id,
+                                   body=body, parts=parts, channel_data=msg)
+        return int(stored is not None)
+    edited_on = kit.from_epoch(msg.get("edit_date")) or utcnow()
+    request = dict(original.request or {})
+    if request.get("editedOn") == iso(edited_on) and original.body == body:
+        return 0  # the same edit delivered again
+    request.update(body=body, editedOn=iso(edited_on), channelData={channel.type: msg})
+    if parts:
+        request["messageParts"] = parts
+    original.request, original.body = request, body
+    original.revision += 1
+    original.updated_on, original.updated_by = utcnow(), f"provider:{channel.provider}"
+    return 1

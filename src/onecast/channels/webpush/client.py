@@ -31,7 +31,7 @@ def b64url_decode(value: str) -> bytes:
 def webpush_payload(content: PushContent) -> dict[str, Any]:
     """What the service worker's `push` event gets (`event.data.json()`)."""
     payload: dict[str, Any] = {"messageId": content.message_id, "title": content.title, "body": content.body,
-                               "silent": content.silent}
+                               "silent": content.silent, "image": content.image}  # showNotification's `image`
     link = content.deep_link("webPush")
     if link:
         payload["deepLink"] = link
@@ -103,7 +103,8 @@ class WebPushClient:
         if status in (404, 410):
             return DeviceResult("gone", code="SubscriptionGone", error=error)
         if status == 429 or status >= 500:
-            return DeviceResult("retry", code=f"HTTP{status}", error=error)
+            return DeviceResult("retry", code=f"HTTP{status}", error=error,
+                                retry_after=response.headers.get("retry-after"))
         return DeviceResult("rejected", code=f"HTTP{status}", error=error)
 
     async def close(self) -> None:

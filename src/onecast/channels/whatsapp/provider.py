@@ -1,7 +1,8 @@
 """The `whatsapp_cloud` provider: WhatsApp Cloud API (Graph API `POST /{version}/{phone-number-id}/messages`).
 
 Channel config: phoneNumberId, accessToken (sending); appSecret, verifyToken (webhook);
-baseUrl (default https://graph.facebook.com), apiVersion (default v21.0), ratePerSecond.
+baseUrl (default https://graph.facebook.com), apiVersion (default
+vendor_http.GRAPH_API_VERSION), ratePerSecond.
 Outside the 24-hour customer service window (from the user's last inbound message) only
 template messages may be sent: anything else fails permanently with WhatsAppSessionWindowClosed,
 so the message falls back to the next channel of its rules."""
@@ -13,10 +14,10 @@ import httpx
 
 from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, graph_error, http_failure, json_of
+from onecast.channels.vendor_http import (GRAPH_API_VERSION, HttpProvider, Media, custom_payload, graph_error,
+                                          http_failure, json_of)
 from onecast.channels.whatsapp import messages, window
 
-DEFAULT_VERSION = "v21.0"
 # Graph API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
 WINDOW_CODES = {131047}
 TRANSIENT_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004}
@@ -30,7 +31,7 @@ class WhatsAppCloudProvider(HttpProvider):
 
     @property
     def _api(self) -> str:
-        version = self.config.get("apiVersion") or DEFAULT_VERSION
+        version = self.config.get("apiVersion") or GRAPH_API_VERSION
         return f"{self.base_url}/{version}/{self.config['phoneNumberId']}"
 
     @property
@@ -87,8 +88,8 @@ class WhatsAppCloudProvider(HttpProvider):
         return graph_failure(response, body)
 
 
-def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
-    code, _subcode, text, details = graph_error(response, body)
+def known_failure(code: Any, text: str, details: dict[str, Any]) -> SendResult | None:
+    """The result a Graph API error code means, when it has a meaning of its own."""
     if code in WINDOW_CODES:
         return SendResult.failed("WhatsAppSessionWindowClosed", f"{window.WINDOW_RULE} ({text})", **details)
     if code in TRANSIENT_CODES:
@@ -96,7 +97,22 @@ def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
                                     text, **details)
     if code == 190:
         return SendResult.failed("ChannelMisconfigured", f"WhatsApp rejected the access token: {text}", **details)
-    return http_failure(response, "WhatsAppRejected", text, **details)
+    return None
+
+
+def graph_failure(response: httpx.Response, body: dict[str, Any]) -> SendResult:
+    code, _subcode, text, details = graph_error(response, body)
+    return known_failure(code, text, details) or http_failure(response, "WhatsAppRejected", text, **details)
+
+
+def status_failure(error: dict[str, Any]) -> SendResult:
+    """A `failed` status's error (statuses[].errors[0], or the change's value.errors[0]) as the same
+    result the error would be at send time."""
+    code = error.get("code")
+    data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}
+    text = str(error.get("message") or error.get("title") or data.get("details") or f"WhatsApp error {code}")
+    details = {"vendorCode": code} if code is not None else {}
+    return known_failure(code, text, details) or SendResult.failed("WhatsAppRejected", text, **details)
 
 
 def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> WhatsAppCloudProvider:

@@ -3,7 +3,10 @@ inbound messages become Onecast inbound messages (and open the customer service 
 statuses sent/delivered/read/failed move our messages forward."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+import structlog
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +14,10 @@ from onecast.channels import capabilities as caps
 from onecast.channels import webhook_kit as kit
 from onecast.channels.models import Channel
 from onecast.channels.whatsapp import window
+from onecast.channels.whatsapp.provider import status_failure
 from onecast.kit.clock import utcnow
 
+log = structlog.get_logger("onecast.whatsapp")
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
 MEDIA = {"image", "audio", "video", "document", "sticker"}
 
@@ -56,44 +61,60 @@ async def process(session: AsyncSession, channel: Channel, payload: dict[str, An
     for value in changes(payload):
         metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
         number = str(metadata.get("phone_number_id") or own_number)
-        if own_number and number != own_number:
-            continue  # another business number of the same app
-        for msg in kit.as_list(value.get("messages")):
-            if not isinstance(msg, dict) or not msg.get("from"):
-                continue
-            async with kit.one_event(session, counts):
-                await _inbound(session, channel, number, msg, metadata)
-                counts["messages"] += 1
-        for status in kit.as_list(value.get("statuses")):
-            async with kit.one_event(session, counts):
-                if isinstance(status, dict) and isinstance(status.get("status"), str) \
-                        and status["status"] in STATUSES and status.get("id"):
-                    counts["statuses"] += await _status(session, channel, status)
+        # One Meta app calls one URL for all its numbers: the channel owning this number takes it.
+        owner = channel if not own_number or number == own_number else \
+            await kit.sibling_channel(session, channel, "phoneNumberId", number)
+        if owner is not None:
+            await _value(session, owner, number, value, metadata, counts)
     return counts
 
 
+async def _value(session: AsyncSession, channel: Channel, number: str, value: dict[str, Any],
+                 metadata: dict[str, Any], counts: dict[str, int]) -> None:
+    for msg in kit.as_list(value.get("messages")):
+        if not isinstance(msg, dict) or not msg.get("from"):
+            continue
+        async with kit.one_event(session, counts):
+            counts["messages"] += await _inbound(session, channel, number, msg, metadata)
+    # Errors of the change itself (not of one message): a failed status without its own errors has these.
+    change_errors = [e for e in kit.as_list(value.get("errors")) if isinstance(e, dict)]
+    if change_errors:
+        log.warning("whatsapp_webhook_errors", channel=channel.channel_id, errors=change_errors[:5])
+    for status in kit.as_list(value.get("statuses")):
+        async with kit.one_event(session, counts):
+            if isinstance(status, dict) and isinstance(status.get("status"), str) \
+                    and status["status"] in STATUSES and status.get("id"):
+                counts["statuses"] += await _status(session, channel, status, change_errors)
+
+
 async def _inbound(session: AsyncSession, channel: Channel, number: str, msg: dict[str, Any],
-                   metadata: dict[str, Any]) -> None:
+                   metadata: dict[str, Any]) -> int:
     body, parts, extra = content_of(msg)
     at = kit.from_epoch(msg.get("timestamp")) or utcnow()
     await window.opened(session, channel.space_id, number, str(msg["from"]), at)
-    await kit.inbound(
-        session, channel, {"phoneNumber": str(msg["from"])}, body=body, parts=parts, channel_data=msg,
+    stored = await kit.inbound(
+        session, channel, {"phoneNumber": str(msg["from"])}, vendor_id=_str(msg.get("id")), body=body, parts=parts,
+        channel_data=msg,
         to={"phoneNumber": metadata["display_phone_number"]} if metadata.get("display_phone_number") else None,
         reply_to=_str((msg.get("context") or {}).get("id") if isinstance(msg.get("context"), dict) else None),
         metadata=extra)
+    return int(stored is not None)
 
 
-async def _status(session: AsyncSession, channel: Channel, status: dict[str, Any]) -> int:
+async def _status(session: AsyncSession, channel: Channel, status: dict[str, Any],
+                  change_errors: list[dict[str, Any]]) -> int:
     details: dict[str, Any] = {"provider": "whatsapp", "recipientId": status.get("recipient_id")}
     for key in ("conversation", "pricing"):
         if status.get(key):
             details[key] = status[key]
-    errors = [e for e in kit.as_list(status.get("errors")) if isinstance(e, dict)]
-    if errors:
-        details.update(errors=errors, reason=str(errors[0].get("title") or errors[0].get("code")))
-    moved = await kit.provider_status(session, channel.space_id, str(status["id"]), STATUSES[status["status"]],
-                                      details, kit.from_epoch(status.get("timestamp")))
+    at = kit.from_epoch(status.get("timestamp"))
+    if status["status"] == "failed":
+        errors = [e for e in kit.as_list(status.get("errors")) if isinstance(e, dict)] or change_errors
+        result = status_failure(errors[0] if errors else {})
+        return int(await kit.vendor_failure(session, channel, str(status["id"]),
+                                            replace(result, details={**details, **result.details, "errors": errors}),
+                                            at))
+    moved = await kit.provider_status(session, channel, str(status["id"]), STATUSES[status["status"]], details, at)
     return int(moved)
 
 

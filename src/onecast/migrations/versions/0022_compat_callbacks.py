@@ -5,7 +5,7 @@ Each callback configuration becomes a webhook of its space with the `msgapi` pay
 delivered yet become pending deliveries, so nothing waiting is lost.
 
 Revision ID: 0022_compat_callbacks
-Revises: 0020_console_sessions
+Revises: 0021_channel_vendor_ids
 """
 import secrets
 import uuid
@@ -17,7 +17,7 @@ from alembic import op
 import onecast.kit.db
 
 revision = '0022_compat_callbacks'
-down_revision = '0020_console_sessions'
+down_revision = '0021_channel_vendor_ids'
 branch_labels = None
 depends_on = None
 
