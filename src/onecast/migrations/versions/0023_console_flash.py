@@ -1,7 +1,7 @@
 """console: notices and errors kept with the login, shown once (not in the page's query string);
 an index for a webhook endpoint's health (its attempts of the last day)
 
-Revision ID: 0025_console_flash
+Revision ID: 0023_console_flash
 Revises: 0022_compat_callbacks
 Create Date: 2026-12-03 16:00:00
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0025_console_flash'
+revision = '0023_console_flash'
 down_revision = '0022_compat_callbacks'
 branch_labels = None
 depends_on = None
