@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# phonenumberslite (once listed too) overwrites phonenumbers' files and lacks its carrier data:
+	@# a venv that has it gets the full package back
+	if $(BIN)/pip show -q phonenumberslite 2>/dev/null; then $(BIN)/pip uninstall -y -q phonenumberslite phonenumbers; fi
+	$(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,5 +1,7 @@
 """The S3 backend through the boto3 client interface (no live S3 here): direct presigned POSTs
 to the bucket, and reads redirected to presigned GET URLs."""
+import sys
+
 import pytest
 
 from onecast.content.storage import S3Storage
@@ -69,3 +71,10 @@ async def test_presigned_upload_goes_straight_to_the_bucket(space, s3):
     assert body["uploadFormData"]["Content-Type"] == "image/png" and body["uploadFormData"]["key"]
     # the bucket enforces the type and the MMS size limit
     assert s3.posts[0]["Conditions"] == [{"Content-Type": "image/png"}, ["content-length-range", 1, 500 * 1024]]
+
+
+def test_s3_without_boto3_names_the_extra(monkeypatch):
+    """boto3 is an optional extra: without it, choosing S3 fails with the install hint, not a bare ImportError."""
+    monkeypatch.setitem(sys.modules, "boto3", None)  # what `import boto3` sees when it is not installed
+    with pytest.raises(RuntimeError, match=r"pip install 'onecast\[s3\]'"):
+        S3Storage("media")
