@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,7 +74,7 @@ def ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def median_of(runs: list):  # noqa: ANN201
+def median_of(runs: list):
     """The median of every number across runs (same shape); other values from the first run."""
     first = runs[0]
     if isinstance(first, dict):
@@ -237,7 +237,7 @@ class Accepted:
             self.first_error = text[:300]
 
 
-async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, batch: bool) -> None:  # noqa: ANN001
+async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, batch: bool) -> None:
     t0 = time.perf_counter()
     try:
         resp = await client.post(url, json=payload)
@@ -254,7 +254,7 @@ async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, bat
         acc.at[item["messageId"]] = now
 
 
-async def run_pool(jobs, concurrency: int) -> None:  # noqa: ANN001
+async def run_pool(jobs, concurrency: int) -> None:
     """Run coroutine factories from an iterator with `concurrency` workers."""
     it = iter(jobs)
 
@@ -265,7 +265,7 @@ async def run_pool(jobs, concurrency: int) -> None:  # noqa: ANN001
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages"
     t0 = time.perf_counter()
@@ -277,7 +277,7 @@ async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[di
             }, acc
 
 
-async def phase_batch(client, space: str, batches: int, size: int, concurrency: int) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_batch(client, space: str, batches: int, size: int, concurrency: int) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages/batch"
     payloads = [[sms(b * size + i, "batch") for i in range(size)] for b in range(batches)]
@@ -290,7 +290,7 @@ async def phase_batch(client, space: str, batches: int, size: int, concurrency: 
             }, acc
 
 
-async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages"
     t0 = time.perf_counter()
@@ -305,8 +305,8 @@ async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Ac
             **({"first_error": acc.first_error} if acc.errors else {})}, acc
 
 
-async def wait_delivered(client, space: str, acc: Accepted, started: float, accepted_end: float,  # noqa: ANN001
-                         timeout: float, server: "Server", concurrency: int = 16) -> dict:
+async def wait_delivered(client, space: str, acc: Accepted, started: float, accepted_end: float,
+                         timeout: float, server: Server, concurrency: int = 16) -> dict:
     """Poll (bounded) until every accepted message left processing/retrying; latency and drain."""
     deadline = time.monotonic() + timeout
     ids = list(acc.at)
@@ -362,7 +362,7 @@ async def wait_delivered(client, space: str, acc: Accepted, started: float, acce
     }
 
 
-async def bench_server(base: str, space: str, key: str, server: Server, args) -> dict:  # noqa: ANN001
+async def bench_server(base: str, space: str, key: str, server: Server, args) -> dict:
     limits = httpx.Limits(max_connections=max(args.concurrency, 16), max_keepalive_connections=max(args.concurrency, 16))
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
                                  timeout=httpx.Timeout(120, connect=10), limits=limits) as client:
@@ -373,7 +373,7 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
             raise BenchError(f"warm-up failed: {warm.get('first_error')}")
         await asyncio.sleep(1.0)
 
-        async def measured(name: str, load) -> None:  # noqa: ANN001
+        async def measured(name: str, load) -> None:
             cpu0, started, t_wall = server.cpu_seconds(), time.perf_counter(), time.time()
             accept, acc = await load
             elapsed = time.perf_counter() - started
@@ -395,7 +395,7 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
         return out
 
 
-def one_run(kind: str, args, pg_url: str | None) -> dict:  # noqa: ANN001
+def one_run(kind: str, args, pg_url: str | None) -> dict:
     tmp = tempfile.mkdtemp(prefix="onecast-bench-")
     pg = PostgresDatabase(pg_url) if kind == "postgresql" else None
     server = None
@@ -467,7 +467,7 @@ def main() -> int:
         p.error("--runs is 1 to 20")
 
     # SIGTERM / SIGHUP end the run like Ctrl-C, so the server and the database are cleaned up.
-    def _interrupt(signum, _frame):  # noqa: ANN001
+    def _interrupt(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -477,7 +477,7 @@ def main() -> int:
     if not kinds:
         p.error("nothing to run")
     out: dict = {"bench": "send", "quick": args.quick, "runs": args.runs,
-                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                 "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     try:
         load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
     except OSError:

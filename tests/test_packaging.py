@@ -1,6 +1,7 @@
 """pyproject.toml declares each dependency once, and no two distributions that install the same
 package (phonenumbers and phonenumberslite overwrite each other's files; only the full one has
 the carrier data phone validation reports)."""
+
 import re
 import tomllib
 from collections import Counter

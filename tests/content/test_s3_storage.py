@@ -15,31 +15,31 @@ class NoSuchKey(Exception):
 class FakeS3Client:
     """The boto3 S3 client calls S3Storage makes, with boto3's argument names and return shapes."""
 
-    class exceptions:  # noqa: N801 (boto3's spelling)
+    class exceptions:
         NoSuchKey = NoSuchKey
 
     def __init__(self):
         self.objects = {}
         self.posts = []
 
-    def put_object(self, *, Bucket, Key, Body, ContentType):  # noqa: N803
+    def put_object(self, *, Bucket, Key, Body, ContentType):
         self.objects[(Bucket, Key)] = (Body, ContentType)
 
-    def get_object(self, *, Bucket, Key):  # noqa: N803
+    def get_object(self, *, Bucket, Key):
         if (Bucket, Key) not in self.objects:
             raise NoSuchKey(Key)
         import io
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)][0])}
 
-    def delete_object(self, *, Bucket, Key):  # noqa: N803
+    def delete_object(self, *, Bucket, Key):
         self.objects.pop((Bucket, Key), None)
 
-    def generate_presigned_post(self, *, Bucket, Key, Fields, Conditions, ExpiresIn):  # noqa: N803
+    def generate_presigned_post(self, *, Bucket, Key, Fields, Conditions, ExpiresIn):
         self.posts.append({"Bucket": Bucket, "Key": Key, "Fields": Fields, "Conditions": Conditions})
         return {"url": f"https://{Bucket}.s3.example", "fields": {**Fields, "key": Key, "policy": "p",
                                                                    "x-amz-signature": "s"}}
 
-    def generate_presigned_url(self, method, *, Params, ExpiresIn):  # noqa: N803
+    def generate_presigned_url(self, method, *, Params, ExpiresIn):
         return f"https://{Params['Bucket']}.s3.example/{Params['Key']}?X-Amz-Expires={ExpiresIn}"
 
 

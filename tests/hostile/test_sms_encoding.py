@@ -51,7 +51,7 @@ def test_parts_rejoin_and_respect_the_limits(text):
 def test_to_gsm_never_grows_the_segment_count_beyond_the_text(text):
     converted = enc.to_gsm(text)
     # Lookalike conversion only replaces characters; what stays outside GSM-7 is the original's.
-    assert set(c for c in converted if not enc.is_gsm7(c)) <= set(text)
+    assert {c for c in converted if not enc.is_gsm7(c)} <= set(text)
 
 
 def test_an_escape_character_in_the_text_is_not_gsm7():

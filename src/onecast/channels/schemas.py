@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-
 CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 ChannelIdStr = Annotated[str, StringConstraints(max_length=100, pattern=CHANNEL_ID_PATTERN)]
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from onecast.console import (analytics, chat_pages, login_pages, message_pages, sandbox_pages, space_pages,
-                             webhook_pages)
+from onecast.console import analytics, chat_pages, login_pages, message_pages, sandbox_pages, space_pages, webhook_pages
 from onecast.kit.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, prefix="/console", include_in_schema=False)

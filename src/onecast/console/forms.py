@@ -22,7 +22,7 @@ def problem_text(exc: Problem | ValidationError) -> str:
     return exc.detail + (f" ({'; '.join(details)})" if details else "")
 
 
-def back(url: str, **flash: str):  # noqa: ANN201
+def back(url: str, **flash: str):
     """Redirect after a form, with a short notice or error for the next page to show."""
     query = urlencode({k: v for k, v in flash.items() if v})
     return redirect(f"{url}?{query}" if query else url)

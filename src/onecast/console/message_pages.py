@@ -34,7 +34,7 @@ STATUSES = ["processing", "retrying", "sent", "delivered", "read", "failed", "ex
 FILTERS = ("status", "channel", "direction", "profile", "text", "before")
 
 
-def _search(space_id: str, params: dict[str, str]):  # noqa: ANN202
+def _search(space_id: str, params: dict[str, str]):
     stmt = select(Message).where(Message.space_id == space_id, Message.deleted_on.is_(None))
     if params.get("status"):
         stmt = stmt.where(Message.status == params["status"])
@@ -108,7 +108,7 @@ async def profile_page(request: Request, viewer: Reader, space_id: SpaceId, prof
         doc = await profiles.document(session, profile)
         sent, _cursor = await message_history.history(session, space_id, profile_id, channel=None, direction=None,
                                                       before=None, limit=100, cursor=None)
-    fields_only = {k: v for k, v in (profile.data or {}).items()}
+    fields_only = dict(profile.data or {})
     return page(request, "profile.html", viewer=viewer, space=space, profile=profile, doc=doc,
                 data_json=json.dumps(fields_only, indent=2, sort_keys=True), history=sent, **flash(request))
 

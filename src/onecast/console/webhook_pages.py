@@ -31,7 +31,7 @@ SpaceId = Annotated[str, Path(max_length=64)]
 HookId = Annotated[str, Path(max_length=64)]
 
 
-def _body(hook, **changes: object) -> WebhookIn:  # noqa: ANN001
+def _body(hook, **changes: object) -> WebhookIn:
     """The hook as it is, with some fields changed (the service replaces the whole configuration)."""
     current = {"name": hook.name, "url": hook.url, "subscriptions": hook.subscriptions, "batch": hook.batch,
                "maxBatchSize": hook.max_batch_size, "batchTimeout": hook.batch_timeout, "enabled": hook.enabled}

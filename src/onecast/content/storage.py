@@ -111,7 +111,7 @@ class S3Storage:
                                                   ExpiresIn=seconds)
 
 
-def storage_for(settings) -> Storage:  # noqa: ANN001
+def storage_for(settings) -> Storage:
     if settings.content_storage == "s3":
         if not settings.content_s3_bucket:
             raise RuntimeError("ONECAST_CONTENT_STORAGE=s3 needs ONECAST_CONTENT_S3_BUCKET")

@@ -21,5 +21,5 @@ async def test_private_callback_urls_get_nothing_until_allowed(space):
     assert receiver.received
 
 
-def space_db(space):  # noqa: ANN001, ANN201
+def space_db(space):
     return space.client._transport.app.state.db  # the ASGI app behind the test client

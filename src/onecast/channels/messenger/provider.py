@@ -10,11 +10,19 @@ from typing import Any
 
 import httpx
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, graph_error, http_failure, json_of,
-                                          media_of, text_of)
+from onecast.channels.vendor_http import (
+    HttpProvider,
+    Media,
+    custom_payload,
+    graph_error,
+    http_failure,
+    json_of,
+    media_of,
+    text_of,
+)
+from onecast.kit.ssrf import AddressGuard
 
 DEFAULT_VERSION = "v21.0"
 ATTACHMENT_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "file"}

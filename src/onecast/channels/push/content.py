@@ -60,7 +60,7 @@ class PushContent:
     expires_on: datetime | None
 
     @classmethod
-    def from_message(cls, message: OutboundMessage) -> "PushContent":
+    def from_message(cls, message: OutboundMessage) -> PushContent:
         options = message.options or {}
         data = options.get("data") or {}
         links = options.get("deepLink") or {}

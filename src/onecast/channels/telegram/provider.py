@@ -12,11 +12,10 @@ from typing import Any
 
 import httpx
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, http_failure, json_of, media_of,
-                                          text_of)
+from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, http_failure, json_of, media_of, text_of
+from onecast.kit.ssrf import AddressGuard
 
 MEDIA_METHODS = {"image": ("sendPhoto", "photo"), "file": ("sendDocument", "document"),
                  "audio": ("sendAudio", "audio"), "video": ("sendVideo", "video")}

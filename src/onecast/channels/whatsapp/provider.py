@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, graph_error, http_failure, json_of
 from onecast.channels.whatsapp import messages, window
+from onecast.kit.ssrf import AddressGuard
 
 DEFAULT_VERSION = "v21.0"
 # Graph API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)

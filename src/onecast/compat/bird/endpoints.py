@@ -12,8 +12,8 @@ from onecast.compat.bird import service
 from onecast.compat.bird.auth import BirdAuth
 from onecast.compat.bird.errors import BirdProblem, bird_errors, from_validation, invalid_fields
 from onecast.compat.bird.schemas import BirdMessageIn, PresignIn
-from onecast.content import service as content
 from onecast.content import endpoints as content_endpoints  # the storage and base URL the content API uses
+from onecast.content import service as content
 from onecast.kit.errors import problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
@@ -54,7 +54,7 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
                               "content": {"application/json": {"schema": MESSAGE}}},
                         **problem_responses(409, 413)},
              openapi_extra=_body_schema(BirdMessageIn), summary="Send a message to a channel")
-async def send_message(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def send_message(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     req = await _parse(request, BirdMessageIn)
     db = get_db(request)
     async with db.transaction() as session:
@@ -99,7 +99,7 @@ def _list_params(request: Request) -> tuple[int, str | None, bool]:
             responses={200: {"description": "A page of messages", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["results"], "properties": {
                     "results": {"type": "array", "items": MESSAGE}, "nextPageToken": {"type": "string"}}}}}}})
-async def list_messages(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def list_messages(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     limit, token, reverse = _list_params(request)
     async with get_db(request).read() as session:
         return JSONResponse(await service.list_messages(session, principal.space_id, channelId, limit=limit,
@@ -108,8 +108,8 @@ async def list_messages(request: Request, principal: BirdAuth, channelId: Channe
 
 @router.get("/channels/{channelId}/messages/{messageId}", summary="Get a channel message",
             responses={200: {"description": "The message", "content": {"application/json": {"schema": MESSAGE}}}})
-async def get_message(request: Request, principal: BirdAuth, channelId: ChannelId,  # noqa: N803
-                      messageId: MessageId) -> JSONResponse:  # noqa: N803
+async def get_message(request: Request, principal: BirdAuth, channelId: ChannelId,
+                      messageId: MessageId) -> JSONResponse:
     async with get_db(request).read() as session:
         return JSONResponse(await service.get(session, principal.space_id, channelId, messageId))
 
@@ -123,7 +123,7 @@ PRESIGNED = {200: {"description": "Where and how to upload the file, and the URL
              **problem_responses(409, 413)}
 
 
-async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:  # noqa: ANN001
+async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:
     body = await _parse(request, PresignIn)
     settings = get_settings(request)
     with bird_errors():
@@ -145,5 +145,5 @@ async def presigned_upload(request: Request, principal: BirdAuth) -> JSONRespons
 
 @router.post("/channels/{channelId}/presigned-upload", responses=PRESIGNED, openapi_extra=_body_schema(PresignIn),
              summary="Create a presigned media upload checked against the channel's media limits")
-async def channel_presigned_upload(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def channel_presigned_upload(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     return await _presign(request, principal, channelId)

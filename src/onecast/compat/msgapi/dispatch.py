@@ -87,7 +87,7 @@ async def run(db: Any, settings: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await dispatch_once(db, client, guard)
-            except Exception as exc:  # noqa: BLE001 - a bad round must not end the service
+            except Exception as exc:
                 log.error("msgapi_dispatch_failed", error=repr(exc))
             try:
                 await asyncio.wait_for(stop.wait(), POLL_SECONDS)

@@ -12,8 +12,14 @@ from onecast.channels import service as channels
 from onecast.compat.msgapi import translate
 from onecast.compat.msgapi.envelope import MsgApiProblem, invalid
 from onecast.compat.msgapi.models import MsgApiWebhook
-from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
-                                           SessionQueueAssignment, SessionStatusClose)
+from onecast.compat.msgapi.schemas import (
+    ContactPrefsUpdate,
+    DigitalEventDto,
+    DigitalObjectDto,
+    OutBoundMsg,
+    SessionQueueAssignment,
+    SessionStatusClose,
+)
 from onecast.kit.auth import Principal
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.events import record_event

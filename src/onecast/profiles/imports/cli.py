@@ -36,7 +36,7 @@ def import_file(
         console.print("[red]--format is csv or json; --mode is upsert or create[/]")
         raise typer.Exit(2)
 
-    async def work(db, settings, principal) -> dict:  # noqa: ANN001
+    async def work(db, settings, principal) -> dict:
         async with db.transaction() as session:
             job = await service.create_job(session, principal, fmt=fmt, mode=mode, id_field=id_field, name=file.name)
             job_id = job.id
@@ -66,7 +66,7 @@ def import_file(
                       "?status=failed says why")
 
 
-async def _show(db, bar: Progress, task, space: str, job_id: str) -> str:  # noqa: ANN001
+async def _show(db, bar: Progress, task, space: str, job_id: str) -> str:
     from onecast.profiles.imports import service
 
     async with db.read() as session:
