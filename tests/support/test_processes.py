@@ -3,7 +3,6 @@ every wait ends at its deadline."""
 
 import asyncio
 import sys
-import time
 
 import pytest
 
@@ -32,10 +31,9 @@ def test_a_server_that_exits_while_starting_fails_at_once_with_its_log(tmp_path)
     proc = start_process(
         python("import sys; print('boom: no config'); sys.exit(3)"), log_dir=tmp_path, base=f"http://127.0.0.1:{port}"
     )
-    started = time.monotonic()
-    with pytest.raises(AssertionError, match=r"(?s)exited.*exited with 3.*boom: no config"):
+    # "exited while starting", not "not ready after": the exit ends the wait, not the deadline
+    with pytest.raises(AssertionError, match=r"(?s)exited while starting.*exited with 3.*boom: no config"):
         proc.wait_ready(timeout=600)
-    assert time.monotonic() - started < 300  # not the whole deadline: the exit is noticed
 
 
 def test_a_server_that_never_answers_fails_at_its_deadline_with_its_log(tmp_path):
