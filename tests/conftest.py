@@ -38,6 +38,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         run.finish()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of a directory that shares one server process run on one xdist worker (--dist loadgroup)."""
     for item in items:
