@@ -107,6 +107,7 @@ def _typed(c: Condition):
     return (c.field, c.op, tuple((type(v).__name__, v) for v in values))
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 @settings(max_examples=500, deadline=None)
 @given(queries)
 def test_format_then_parse_round_trips(original):
@@ -136,6 +137,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 async def test_generated_queries_never_fail_on_the_database(space):
     for pid, fields in SHAPES.items():
         await create(space, pid, **fields)
