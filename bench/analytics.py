@@ -23,23 +23,23 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from send import DEFAULT_PG, BenchError, PostgresDatabase  # noqa: E402
+from send import DEFAULT_PG, BenchError, PostgresDatabase
 
-from onecast.analytics import service  # noqa: E402
-from onecast.analytics.buckets import window  # noqa: E402
-from onecast.config import database_url_for  # noqa: E402
-from onecast.kit.db import Database  # noqa: E402
-from onecast.kit.migrate import upgrade  # noqa: E402
-from onecast.messages.models import Message  # noqa: E402
-from onecast.spaces.service import create_account_with_space  # noqa: E402
+from onecast.analytics import service
+from onecast.analytics.buckets import window
+from onecast.config import database_url_for
+from onecast.kit.db import Database
+from onecast.kit.migrate import upgrade
+from onecast.messages.models import Message
+from onecast.spaces.service import create_account_with_space
 
-START = datetime(2030, 1, 1, tzinfo=timezone.utc)
+START = datetime(2030, 1, 1, tzinfo=UTC)
 STATUSES = ["delivered", "sent", "read", "failed", "filtered", "expired", "delivered", "delivered"]
 
 
@@ -71,7 +71,7 @@ async def _seed(db: Database, rows: int) -> str:
     return space.id
 
 
-async def _time(db: Database, space_id: str, report, win, runs: int) -> dict:  # noqa: ANN001
+async def _time(db: Database, space_id: str, report, win, runs: int) -> dict:
     seconds, result = [], None
     for _ in range(runs):
         began = time.perf_counter()

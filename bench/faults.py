@@ -33,7 +33,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ from tests.reliability.cluster import FINAL, Cluster, Database, RetryingClient  
 class Load:
     """Sends one message every 1/rate seconds while running; body text -> message id."""
 
-    def __init__(self, client: RetryingClient, make, rate: float) -> None:  # noqa: ANN001
+    def __init__(self, client: RetryingClient, make, rate: float) -> None:
         self.client, self.make, self.rate = client, make, rate
         self.accepted: dict[str, str | None] = {}
         self.refused: list[str] = []
@@ -81,7 +81,7 @@ class Load:
             await asyncio.gather(*list(self.tasks))
 
 
-async def drain(client: RetryingClient, ids: list[str], timeout: float, final=FINAL) -> tuple[dict, float]:  # noqa: ANN001
+async def drain(client: RetryingClient, ids: list[str], timeout: float, final=FINAL) -> tuple[dict, float]:
     started = time.monotonic()
     statuses = await client.wait_final(ids, timeout, final)
     return dict(collections.Counter(statuses.values())), time.monotonic() - started
@@ -313,7 +313,7 @@ def main() -> None:
             database.drop()
         figures = {"bench": "faults", "scenario": name, "database": "postgresql" if like else "sqlite",
                    "env": env, "rate_per_s": args.rate, **figures, "took_s": r(time.monotonic() - started),
-                   "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "at": datetime.now(UTC).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()} {os.cpu_count()} cpu, load avg {os.getloadavg()[0]:.1f}"}
         print(json.dumps(figures), flush=True)
 

@@ -38,7 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -81,7 +81,7 @@ class Memory:
             self.peak_total = max(self.peak_total, sum(sizes))
             try:
                 await asyncio.wait_for(stop.wait(), 1)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -262,7 +262,7 @@ def main() -> None:
             figures = asyncio.run(run_one(kind, database, args))
         finally:
             database.drop()
-        figures.update({"bench": "load", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        figures.update({"bench": "load", "at": datetime.now(UTC).isoformat(timespec="seconds"),
                         "machine": f"{platform.machine()} {os.cpu_count()} cpu, load avg {os.getloadavg()[0]:.1f}"})
         print(json.dumps(figures), flush=True)
 

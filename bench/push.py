@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from onecast.channels.push.content import PushContent, PushTarget  # noqa: E402
-from onecast.channels.push_apns.client import ApnsClient  # noqa: E402
-from onecast.channels.push_fcm.client import FcmClient  # noqa: E402
-from onecast.channels.webpush.client import WebPushClient  # noqa: E402
-from onecast.kit.ssrf import AddressGuard  # noqa: E402
-from tests.peers.apns import ApnsPeer  # noqa: E402
-from tests.peers.fcm import FcmPeer  # noqa: E402
-from tests.peers.keys import BrowserSubscription, EcKey, RsaKey  # noqa: E402
-from tests.peers.serve import serve_asgi  # noqa: E402
-from tests.peers.webpush import WebPushPeer  # noqa: E402
+from onecast.channels.push.content import PushContent, PushTarget
+from onecast.channels.push_apns.client import ApnsClient
+from onecast.channels.push_fcm.client import FcmClient
+from onecast.channels.webpush.client import WebPushClient
+from onecast.kit.ssrf import AddressGuard
+from tests.peers.apns import ApnsPeer
+from tests.peers.fcm import FcmPeer
+from tests.peers.keys import BrowserSubscription, EcKey, RsaKey
+from tests.peers.serve import serve_asgi
+from tests.peers.webpush import WebPushPeer
 
 CONTENT = PushContent(message_id="bench", title="Benchmark", body="A push of ordinary size " * 4, silent=False,
                       data={"fcm": {"k": "v"}, "apns": {"k": "v"}, "webPush": {"k": "v"}}, deep_links={},
@@ -45,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
     return data[lo] + (data[hi] - data[lo]) * (k - lo)
 
 
-async def run(client, targets: list[PushTarget], concurrency: int) -> dict:  # noqa: ANN001
+async def run(client, targets: list[PushTarget], concurrency: int) -> dict:
     await client.send(targets[0], CONTENT)  # warm up: connection, tokens
     limit = asyncio.Semaphore(concurrency)
     latencies: list[float] = []

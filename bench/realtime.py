@@ -25,9 +25,9 @@ import time
 import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tests.appusers.helpers import configure_auth, start_session  # noqa: E402
-from tests.appusers.live import EventSocket, running_api  # noqa: E402
-from tests.conftest import SpaceClient  # noqa: E402
+from tests.appusers.helpers import configure_auth, start_session
+from tests.appusers.live import EventSocket, running_api
+from tests.conftest import SpaceClient
 
 ROLES = {"owner": {"canSend": True, "canAddParticipants": True, "canRemoveParticipants": True},
          "participant": {"canSend": True, "canAddParticipants": False, "canRemoveParticipants": False}}

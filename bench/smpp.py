@@ -44,7 +44,7 @@ from tests.peers.smsc import Smsc  # noqa: E402
 PHONE = "447700900123"
 
 
-async def until(predicate, timeout: float, what: str) -> float:  # noqa: ANN001
+async def until(predicate, timeout: float, what: str) -> float:
     """Poll every 2 ms; the monotonic time the predicate first held."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -80,7 +80,7 @@ async def raw_rate(n: int, window: int) -> dict:
         await smsc.stop()
 
 
-async def end_to_end(args, base: str, space: str, key: str, smsc: Smsc) -> dict:  # noqa: ANN001
+async def end_to_end(args, base: str, space: str, key: str, smsc: Smsc) -> dict:
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
@@ -125,7 +125,7 @@ async def end_to_end(args, base: str, space: str, key: str, smsc: Smsc) -> dict:
             "accept_to_sent_ms": ms_summary(to_sent), "accept_to_delivered_ms": ms_summary(to_delivered)}
 
 
-async def run_end_to_end(args) -> dict:  # noqa: ANN001
+async def run_end_to_end(args) -> dict:
     tmp = tempfile.mkdtemp(prefix="onecast-bench-smpp-")
     smsc = await Smsc().start()
     server = None

@@ -31,8 +31,8 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from onecast.channels.base import OutboundMessage  # noqa: E402
-from onecast.channels.email_smtp.provider import create  # noqa: E402
+from onecast.channels.base import OutboundMessage
+from onecast.channels.email_smtp.provider import create
 
 
 class Counter:
@@ -40,7 +40,7 @@ class Counter:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         with self.lock:
             self.count += 1
         return "250 OK"

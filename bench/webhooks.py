@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 from send import BenchError, Server, free_port, ms_summary, run_cli, ts  # noqa: E402
+
 from tests.peers.webhook_receiver import WebhookReceiver  # noqa: E402
 
 
@@ -62,7 +63,7 @@ def events_at(receiver: WebhookReceiver, path: str) -> list[tuple[dict, float]]:
     return out
 
 
-async def phase(client, receiver, space: str, path: str, load, n: int, timeout: float) -> dict:  # noqa: ANN001
+async def phase(client, receiver, space: str, path: str, load, n: int, timeout: float) -> dict:
     started = time.time()
     await load
     accepted = time.time() - started
@@ -78,7 +79,7 @@ async def phase(client, receiver, space: str, path: str, load, n: int, timeout: 
             "events_per_s": round(n / (last - started), 1), "latency_ms": ms_summary(latencies)}
 
 
-async def bench(base: str, space: str, key: str, args) -> dict:  # noqa: ANN001
+async def bench(base: str, space: str, key: str, args) -> dict:
     receiver = await WebhookReceiver().start()
     headers = {"Authorization": f"Bearer {key}"}
     try:

@@ -15,7 +15,7 @@ import pytest
 from onecast.app import create_app
 from onecast.config import Settings
 from onecast.kit.migrate import upgrade
-
+from tests.support.testrun import SHARED_SERVER_DIRECTORIES, RunResources
 
 # One secret key for the test process and every server it starts, so all read each other's
 # encrypted columns (and no key file is written into the working directory).
@@ -25,6 +25,26 @@ os.environ.setdefault("ONECAST_SECRET_KEYS", "wVbH0xRKxN3pbEC2JQ2tB3ESXTIbAqUNq5
 # server the tests start allow it. tests/hostile and tests/webhooks use `strict_app_fixtures`.
 LOOPBACK = "127.0.0.0/8,::1/128"
 os.environ.setdefault("ONECAST_OUTBOUND_ALLOWED_NETWORKS", LOOPBACK)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test process (the run, or each xdist worker) keeps its temporary files under one
+    directory and, on PostgreSQL, its rows in a database of its own; both go when it ends."""
+    config.onecast_run = RunResources.start(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if run := getattr(config, "onecast_run", None):
+        run.finish()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of a directory that shares one server process run on one xdist worker (--dist loadgroup)."""
+    for item in items:
+        for directory, group in SHARED_SERVER_DIRECTORIES.items():
+            if f"/{directory}/" in str(item.path):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _database_url() -> str:
@@ -73,7 +93,7 @@ async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def strict_app_fixtures():  # noqa: ANN201
+def strict_app_fixtures():
     """`settings`, `app` and `anon` overridden for a test directory (assign them in its conftest):
     an app with the production default, no loopback or private target allowed."""
     @pytest.fixture(scope="session", name="settings")

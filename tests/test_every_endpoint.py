@@ -72,7 +72,7 @@ async def test_another_tenants_key_gets_404_everywhere(app, space, other_space):
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic eDp5"},
                                      {"Authorization": "Bearer "}])
 async def test_every_operation_needs_a_key(app, anon, space, headers):
-    for method, path, op in operations(app):
+    for method, path, _op in operations(app):
         r = await anon.request(method, concrete(path, space.space_id), headers=headers, json={})
         assert r.status_code == 401, (method, path, r.status_code)
         assert r.headers["content-type"].startswith(error_media_type(path)), (method, path)

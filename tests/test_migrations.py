@@ -1,15 +1,19 @@
-"""The migration graph: one head, and databases left at the old per-domain heads move onto it."""
+"""The migration graph: one head, one line of revisions after the old merge, and databases left
+at the old per-domain heads move onto it."""
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
-from alembic import command
+from alembic import command, util
 from alembic.script import ScriptDirectory
 
-from onecast.kit.migrate import alembic_config, upgrade
+from onecast.kit.migrate import MIGRATIONS, alembic_config, upgrade
 from onecast.observability.health import expected_heads
 
 OLD_HEADS = ("0002_webhooks", "0003_smpp", "0004_email", "0005_messaging", "0006_push",
@@ -18,8 +22,28 @@ OLD_HEADS = ("0002_webhooks", "0003_smpp", "0004_email", "0005_messaging", "0006
              "0014_compat", "0015_console", "0016_space_push")
 
 
+MERGE = "0017_merge"  # where the fifteen per-domain branches met; from here on the history is one line
+
+
 def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def branching_after_merge(script: ScriptDirectory) -> list[str]:
+    """What breaks the one line: a revision after the merge with other than one parent or with
+    several children, or a revision that is neither from before the merge nor after it."""
+    problems = []
+    before = {"0001", *OLD_HEADS}
+    after = {rev.revision for rev in script.walk_revisions(base=MERGE, head="heads")}
+    for revision in script.walk_revisions():
+        name, parents = revision.revision, util.to_tuple(revision.down_revision, default=())
+        if name not in before | after:
+            problems.append(f"{name} branches off {parents}, before {MERGE}")
+        elif name in after - {MERGE} and len(parents) != 1:
+            problems.append(f"{name} has parents {parents}")
+        if name in after and len(revision.nextrev) > 1:
+            problems.append(f"{name} has several children {sorted(revision.nextrev)}")
+    return problems
 
 
 def test_single_head() -> None:
@@ -28,6 +52,26 @@ def test_single_head() -> None:
     heads = _script().get_heads()
     assert len(heads) == 1, f"several Alembic heads {sorted(heads)}: make the new revision revise the head"
     assert expected_heads() == frozenset(heads)
+
+
+def test_history_is_one_line_after_the_merge() -> None:
+    """Every revision after the merge revises the one before it: no new branch, no new merge."""
+    assert branching_after_merge(_script()) == []
+
+
+@pytest.mark.parametrize(("parents", "problem"), [
+    ('"0018_idempotency_principal"', "0018_idempotency_principal has several children"),
+    ('"0001"', "9999_new branches off ('0001',), before 0017_merge"),
+    ('("0020_console_sessions", "0019_appuser_access")', "9999_new has parents"),
+])
+def test_a_branching_revision_is_caught(tmp_path: Path, parents: str, problem: str) -> None:
+    """The check above fails for a revision that branches off an older one, or merges two."""
+    shutil.copytree(MIGRATIONS, tmp_path / "migrations")
+    (tmp_path / "migrations" / "versions" / "9999_new.py").write_text(
+        f'revision = "9999_new"\ndown_revision = {parents}\n\n\ndef upgrade():\n    pass\n\n\n'
+        "def downgrade():\n    pass\n")
+    problems = branching_after_merge(ScriptDirectory(str(tmp_path / "migrations")))
+    assert any(p.startswith(problem) for p in problems), problems
 
 
 def test_alembic_heads_command_shows_one() -> None:
@@ -39,7 +83,7 @@ def test_alembic_heads_command_shows_one() -> None:
 
 
 def test_merge_revises_every_old_head() -> None:
-    merge = _script().get_revision("0017_merge")
+    merge = _script().get_revision(MERGE)
     assert set(merge.down_revision) == set(OLD_HEADS)
 
 

@@ -1,18 +1,20 @@
 """Schemathesis over the whole OpenAPI document, against a real server process: no 500,
 no undocumented status code, content type or response shape."""
 import os
-import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.support.processes import running_onecast
 
 # The HTTP server itself (uvicorn + httptools) refuses a request head over 64 KB with a plain-text
 # 400 before the app sees it; the API description says so. Every other answer must match the document.
@@ -29,32 +31,10 @@ def app_content_type_conformance(ctx, response, case):
 CHECKS = [not_a_server_error, status_code_conformance, app_content_type_conformance, response_schema_conformance]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(database_url):
-    port = _free_port()
-    env = {**os.environ, "ONECAST_DATABASE_URL": database_url}
-    proc = subprocess.Popen([sys.executable, "-m", "onecast.cli", "api", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(proc.stderr.read().decode()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with running_onecast("api", database_url) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +55,8 @@ def api_schema(live_server):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.slow  # six minutes over every operation: `make test-all`
+@pytest.mark.timeout(1800)
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_contract(case, live_space, live_server):

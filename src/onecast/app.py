@@ -8,13 +8,13 @@ from fastapi import FastAPI
 
 from onecast.config import Settings
 from onecast.kit.auth import KeyCache
-from onecast.kit.ratelimit import BucketMap
 from onecast.kit.db import Database
 from onecast.kit.errors import install_error_handlers
 from onecast.kit.idempotency import install_idempotency
-from onecast.kit.openapi import install_openapi
 from onecast.kit.limits import BodySizeLimitMiddleware
+from onecast.kit.openapi import install_openapi
 from onecast.kit.plugins import load
+from onecast.kit.ratelimit import BucketMap
 from onecast.kit.secrets import configure_from as configure_secrets
 from onecast.logging import configure_logging
 from onecast.observability.middleware import RequestContextMiddleware

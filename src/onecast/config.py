@@ -122,7 +122,7 @@ class Settings:
         return self.async_database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Every field reads ONECAST_<FIELD NAME IN CAPITALS>, cast to the field's type."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}

@@ -2,7 +2,7 @@
 time zones, and reports over data other domains record as events."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -10,17 +10,17 @@ from onecast.kit.clock import utcnow
 from onecast.verify.models import VerifyRequest
 from tests.analytics.conftest import at, event_at
 
-DAY = datetime(2030, 3, 10, tzinfo=timezone.utc)
+DAY = datetime(2030, 3, 10, tzinfo=UTC)
 WINDOW = {"from": "2030-03-10T00:00:00Z", "to": "2030-03-12T00:00:00Z"}
 
 
-async def _send(space, rules: list[str], to: dict, body: str = "hi") -> str:  # noqa: ANN001
+async def _send(space, rules: list[str], to: dict, body: str = "hi") -> str:
     r = await space.post("/messages", json={"to": to, "rules": rules, "body": body})
     assert r.status_code == 201, r.text
     return r.json()["messageId"]
 
 
-async def _traffic(app, space, deliver) -> None:  # noqa: ANN001
+async def _traffic(app, space, deliver) -> None:
     await space.post("/profiles", json={"id": "out", "phoneNumber": "447400123457"})
     assert (await space.delete("/profiles/out/optin", params={"channel": "sms"})).status_code == 200
     await space.post("/channels", json={"id": "sms_uk", "type": "sms", "provider": "sandbox"})
@@ -66,7 +66,7 @@ async def test_buckets_are_zero_filled_and_hourly(app, space, deliver):
 
 async def test_local_time_zone_buckets(app, space, deliver):
     message = await _send(space, ["sms"], {"phoneNumber": "447400123456"})
-    await at(app, message, datetime(2030, 3, 10, 23, 30, tzinfo=timezone.utc))
+    await at(app, message, datetime(2030, 3, 10, 23, 30, tzinfo=UTC))
     paris = (await space.get("/analytics/sms/outbound", params={**WINDOW, "by": "day",
                                                                  "timezone": "Europe/Paris"})).json()
     # 23:30 UTC is 00:30 the next day in Paris

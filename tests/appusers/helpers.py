@@ -20,7 +20,7 @@ def login_jwt(user_id: str, nonce: str, *, secret: str = SECRET, issuer: str = I
                        "exp": now + lifetime}, secret, algorithm="HS256")
 
 
-async def configure_auth(space, claim: str = "sub") -> None:  # noqa: ANN001
+async def configure_auth(space, claim: str = "sub") -> None:
     r = await space.put("/auth", json={"issuer": ISSUER, "audience": AUDIENCE, "sharedSecret": SECRET,
                                        "idClaim": claim})
     assert r.status_code == 200, r.text

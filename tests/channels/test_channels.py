@@ -64,7 +64,7 @@ async def test_bad_channel_bodies(space, body):
     r = await space.post("/channels", json=body)
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert all(not c.get("id") == "x" for c in (await space.get("/channels")).json())
+    assert all(c.get("id") != "x" for c in (await space.get("/channels")).json())
 
 
 async def test_sandbox_inbound_and_settings_validation(space):

@@ -2,7 +2,6 @@
 import httpx
 import pytest
 
-from onecast.channels import vendor_http
 from onecast.channels.vendor_http import http_failure, media_of
 
 

@@ -54,6 +54,7 @@ TELEGRAM = [update(1, message=message(5, 9, text="t", caption="c", photo=[{"file
             update(2, callback_query={"id": "q", "from": {"id": 5}, "data": "d", "message": message(5, 3)})]
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 @pytest.mark.parametrize("vendor", ["whatsapp", "messenger", "telegram"])
 async def test_mutated_notifications_never_fail_the_server(space, anon, vendor):
     if vendor == "telegram":

@@ -1,6 +1,6 @@
 """The agent inbox: chats opened by app users, One API sends and inbound messages; agents
 assign, answer, close and move chats; team config and presence."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -136,7 +136,7 @@ async def test_inbound_sms_opens_chat_and_agent_reply_goes_back_by_sms(space, te
 
 
 async def test_out_of_hours_message(anon, space, team):
-    today = datetime.now(timezone.utc).strftime("%A")
+    today = datetime.now(UTC).strftime("%A")
     other_days = "Weekend" if today not in ("Saturday", "Sunday") else "Monday to Friday"
     r = await space.put("/chat/config/teams/support/settings", json={
         "outOfHoursMessage": "We're closed, back tomorrow", "outOfHoursMessageEnabled": True,
@@ -149,10 +149,10 @@ async def test_out_of_hours_message(anon, space, team):
 def test_working_hours():
     settings = {"timezone": "Europe/London", "workingHours": [{"days": "Monday to Friday", "from": "09:00",
                                                                "to": "17:30"}]}
-    assert in_working_hours(settings, datetime(2026, 7, 6, 8, 30, tzinfo=timezone.utc))  # Mon 09:30 BST
-    assert not in_working_hours(settings, datetime(2026, 7, 6, 7, 30, tzinfo=timezone.utc))
-    assert not in_working_hours(settings, datetime(2026, 7, 4, 12, 0, tzinfo=timezone.utc))  # Saturday
-    assert in_working_hours({}, datetime(2026, 7, 4, 3, 0, tzinfo=timezone.utc))
+    assert in_working_hours(settings, datetime(2026, 7, 6, 8, 30, tzinfo=UTC))  # Mon 09:30 BST
+    assert not in_working_hours(settings, datetime(2026, 7, 6, 7, 30, tzinfo=UTC))
+    assert not in_working_hours(settings, datetime(2026, 7, 4, 12, 0, tzinfo=UTC))  # Saturday
+    assert in_working_hours({}, datetime(2026, 7, 4, 3, 0, tzinfo=UTC))
 
 
 async def test_chat_crud_channel_form_typing_participants(space, team):

@@ -2,21 +2,20 @@
 one headless Chromium for the whole session; each test gets a fresh browser context."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import pytest
+
+from tests.support.processes import running_onecast
+from tests.support.testrun import run_sql
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
@@ -36,22 +35,6 @@ class Console:
         return run_cli(self.env, *args)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def _postgres(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="package")
 def console_database():
     """A PostgreSQL database beside the suite's when it runs on PostgreSQL, else a SQLite file."""
@@ -62,9 +45,9 @@ def console_database():
     parts = urlsplit(pg)
     name = parts.path.lstrip("/") + "_console"
     admin = urlunsplit(parts._replace(path="/postgres"))
-    asyncio.run(_postgres(admin, f'CREATE DATABASE "{name}"'))
+    run_sql(admin, f'CREATE DATABASE "{name}"')
     yield urlunsplit(parts._replace(path="/" + name))
-    asyncio.run(_postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -85,26 +68,8 @@ def console(console_database) -> Console:
     _cli(env, "migrate")
     space = json.loads(_cli(env, "spaces", "create", "console-tests", "--json").strip().splitlines()[-1])
     _cli(env, "console-user", "create", "admin", "--password", PASSWORD)
-    port = _free_port()
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
-    proc = subprocess.Popen([sys.executable, "-m", "onecast.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a loaded 2-core machine starts slowly
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/console/login", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        log.seek(0)
-        raise RuntimeError(log.read().decode()[-2000:])
-    yield Console(base, space["apiSpaceId"], space["apiKey"], env=env)
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with running_onecast("serve", console_database, ready="/console/login", env=env) as server:
+        yield Console(server.base, space["apiSpaceId"], space["apiKey"], env=env)
 
 
 @pytest.fixture(scope="package")
@@ -136,7 +101,7 @@ class Page:
     def unexpected_errors(self) -> list[str]:
         return [e for e in self.errors if not any(a in e for a in self.allowed)]
 
-    def goto(self, path: str):  # noqa: ANN201
+    def goto(self, path: str):
         response = self.page.goto(self.base + path)
         assert response is not None and response.ok, f"{path}: {response and response.status}"
         return response

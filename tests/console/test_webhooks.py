@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 class Receiver(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         Receiver.received.append({"headers": dict(self.headers), "body": json.loads(body or b"null")})
         self.send_response(204)

@@ -1,5 +1,7 @@
 """The S3 backend through the boto3 client interface (no live S3 here): direct presigned POSTs
 to the bucket, and reads redirected to presigned GET URLs."""
+import sys
+
 import pytest
 
 from onecast.content.storage import S3Storage
@@ -13,31 +15,31 @@ class NoSuchKey(Exception):
 class FakeS3Client:
     """The boto3 S3 client calls S3Storage makes, with boto3's argument names and return shapes."""
 
-    class exceptions:  # noqa: N801 (boto3's spelling)
+    class exceptions:
         NoSuchKey = NoSuchKey
 
     def __init__(self):
         self.objects = {}
         self.posts = []
 
-    def put_object(self, *, Bucket, Key, Body, ContentType):  # noqa: N803
+    def put_object(self, *, Bucket, Key, Body, ContentType):
         self.objects[(Bucket, Key)] = (Body, ContentType)
 
-    def get_object(self, *, Bucket, Key):  # noqa: N803
+    def get_object(self, *, Bucket, Key):
         if (Bucket, Key) not in self.objects:
             raise NoSuchKey(Key)
         import io
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)][0])}
 
-    def delete_object(self, *, Bucket, Key):  # noqa: N803
+    def delete_object(self, *, Bucket, Key):
         self.objects.pop((Bucket, Key), None)
 
-    def generate_presigned_post(self, *, Bucket, Key, Fields, Conditions, ExpiresIn):  # noqa: N803
+    def generate_presigned_post(self, *, Bucket, Key, Fields, Conditions, ExpiresIn):
         self.posts.append({"Bucket": Bucket, "Key": Key, "Fields": Fields, "Conditions": Conditions})
         return {"url": f"https://{Bucket}.s3.example", "fields": {**Fields, "key": Key, "policy": "p",
                                                                    "x-amz-signature": "s"}}
 
-    def generate_presigned_url(self, method, *, Params, ExpiresIn):  # noqa: N803
+    def generate_presigned_url(self, method, *, Params, ExpiresIn):
         return f"https://{Params['Bucket']}.s3.example/{Params['Key']}?X-Amz-Expires={ExpiresIn}"
 
 
@@ -69,3 +71,10 @@ async def test_presigned_upload_goes_straight_to_the_bucket(space, s3):
     assert body["uploadFormData"]["Content-Type"] == "image/png" and body["uploadFormData"]["key"]
     # the bucket enforces the type and the MMS size limit
     assert s3.posts[0]["Conditions"] == [{"Content-Type": "image/png"}, ["content-length-range", 1, 500 * 1024]]
+
+
+def test_s3_without_boto3_names_the_extra(monkeypatch):
+    """boto3 is an optional extra: without it, choosing S3 fails with the install hint, not a bare ImportError."""
+    monkeypatch.setitem(sys.modules, "boto3", None)  # what `import boto3` sees when it is not installed
+    with pytest.raises(RuntimeError, match=r"pip install 'onecast\[s3\]'"):
+        S3Storage("media")

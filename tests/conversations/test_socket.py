@@ -13,7 +13,6 @@ from sqlalchemy import update
 from onecast.appusers import service as appusers
 from onecast.appusers.models import AppSession
 from onecast.kit.clock import utcnow
-
 from tests.appusers.helpers import configure_auth, start_session
 from tests.appusers.live import EventSocket, running_api
 from tests.conftest import SpaceClient, new_space
@@ -22,7 +21,6 @@ from tests.hostile.test_console_auth import _agent_token as inbox_token
 from tests.hostile.test_console_auth import _user as console_user
 from tests.hostile.test_console_auth import login as console_login
 from tests.hostile.test_console_auth import logout as console_logout
-
 
 # Sessions are checked again only every 10 minutes here: a socket closed within seconds was
 # closed by the end itself, not by the periodic check.

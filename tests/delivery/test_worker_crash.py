@@ -1,40 +1,23 @@
 """A worker process killed with SIGKILL mid-delivery loses nothing and sends nothing twice:
 its leased jobs come back when the lease ends and another worker finishes them."""
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
-
 from sqlalchemy import func, select
 
 from onecast.channels.sandbox.models import SandboxDelivery
 from onecast.delivery.models import OutboxJob
 from onecast.messages.models import Message, MessageStatusEvent
+from tests.support.processes import ServerProcess, start_onecast, until
 
 COUNT = 300
 
 
-def start_worker(database_url: str) -> subprocess.Popen:
-    env = {**os.environ, "ONECAST_DATABASE_URL": database_url, "ONECAST_LEASE_SECONDS": "2",
-           "ONECAST_WORKER_CONCURRENCY": "2", "ONECAST_WORKER_POLL_SECONDS": "0.05"}
-    return subprocess.Popen([sys.executable, "-m", "onecast.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_worker(database_url: str) -> ServerProcess:
+    return start_onecast("worker", database_url, env={"ONECAST_LEASE_SECONDS": "2", "ONECAST_WORKER_CONCURRENCY": "2",
+                                                       "ONECAST_WORKER_POLL_SECONDS": "0.05"})
 
 
 async def count(app, model, *where):
     async with app.state.db.read() as session:
         return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
-
-
-async def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_killed_worker_loses_nothing(app, space, database_url):
@@ -47,21 +30,17 @@ async def test_killed_worker_loses_nothing(app, space, database_url):
 
     first = start_worker(database_url)
     try:
-        started = await wait_for(lambda: _at_least(app, in_space, 20), 60)
-        assert started, "the first worker delivered nothing"
+        await until(lambda: _at_least(app, in_space, 20), "the first worker to deliver", timeout=120)
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        first.kill()
     delivered_before = await count(app, SandboxDelivery, in_space)
     assert delivered_before < COUNT, "the worker finished before it could be killed"
 
     second = start_worker(database_url)
     try:
-        done = await wait_for(lambda: _drained(app, space.space_id), 120)
+        await until(lambda: _drained(app, space.space_id), "the second worker to finish the jobs", timeout=240)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
-    assert done, "jobs were left behind after the second worker ran"
+        second.stop(30)
 
     async with app.state.db.read() as session:
         statuses = dict((await session.execute(

@@ -31,7 +31,7 @@ class World:
     ann: AppUser      # an agent: member of Support Team and of the unpublished Internal team
     bob: AppUser      # an agent of the Billing team only: an app user to the others
 
-    def caller(self, role: str):  # noqa: ANN201
+    def caller(self, role: str):
         return {APP_USER: self.mallory.request, AGENT: self.ann.request, API_KEY: self.space.request}[role]
 
 
@@ -252,7 +252,7 @@ async def test_the_customer_reads_its_chat_but_does_not_act_as_the_team(world):
         "rename": await alice.request("PUT", f"/chats/{chat_id}", json={"name": "mine"}),
         "delete": await alice.request("DELETE", f"/chats/{chat_id}"),
     }
-    assert {name: r.status_code for name, r in refused.items()} == {name: 403 for name in refused}
+    assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(refused, 403)
     assert refused["answer as the team"].headers["content-type"].startswith("application/problem+json")
     chat = (await world.space.get(f"/chats/{chat_id}")).json()
     assert chat["channelId"] == "appMessaging" and chat["status"] == "new" and chat["agentId"] is None

@@ -62,7 +62,7 @@ async def _user(app, password: str = PASSWORD) -> str:
     return name
 
 
-async def _failures(app, scope: str, key: str):  # noqa: ANN202
+async def _failures(app, scope: str, key: str):
     from onecast.console.models import ConsoleLoginFailures
 
     async with app.state.db.read() as session:
@@ -236,13 +236,13 @@ async def _agent_token(client: httpx.AsyncClient, space_id: str) -> str:
     return re.search(r"socket\?token=([^\"&]+)", chats.text).group(1)
 
 
-async def _agent_token_works(anon: httpx.AsyncClient, space, token: str) -> bool:  # noqa: ANN001
+async def _agent_token_works(anon: httpx.AsyncClient, space, token: str) -> bool:
     answer = await anon.get(space.path("/conversations"), headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code in (200, 401)
     return answer.status_code == 200
 
 
-async def _logged_in_agent(app, anon: httpx.AsyncClient, client: httpx.AsyncClient):  # noqa: ANN001, ANN202
+async def _logged_in_agent(app, anon: httpx.AsyncClient, client: httpx.AsyncClient):
     """A new user logged in with `client`, who opened the agent inbox of a new space:
     (space, user name, the inbox's app-user token)."""
     space = await new_space(app, anon, "agent-inbox")

@@ -33,7 +33,7 @@ async def _seed(space) -> None:
     assert (await space.post("/profiles", json=body)).status_code == 201, body
 
 
-async def _export(space, fmt: str):  # noqa: ANN202
+async def _export(space, fmt: str):
     answer = await space.post("/profiles/export", json={"format": fmt})
     assert answer.status_code == 200
     return answer

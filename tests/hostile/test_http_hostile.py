@@ -8,7 +8,6 @@ import pytest
 
 from tests.test_every_endpoint import concrete, operations, row_counts
 
-
 # Uploads have limits of their own (ONECAST_IMPORT_MAX_BYTES, ONECAST_CONTENT_MAX_BYTES), tested
 # with their domains (e.g. tests/content: test_oversized_body_is_413).
 BIGGER_LIMITS = re.compile(r"/import/\{[^}]+\}/upload$|/content$|/upload$")
@@ -97,7 +96,7 @@ async def test_an_email_attachment_from_an_internal_address_is_not_fetched(space
     from tests.peers.smtp_server import SmtpPeer
 
     class Internal(HttpPeer):  # stands for an internal service (cloud metadata, an admin page)
-        def route(self, request):  # noqa: ANN001, ANN202
+        def route(self, request):
             return 200, {"secret": "internal"}
 
     peer = SmtpPeer().start()

@@ -91,7 +91,7 @@ async def stored_scopes(app, idem: str) -> list[str]:
                                            )).scalars())
 
 
-async def second_key(space) -> tuple[str, str]:  # noqa: ANN001
+async def second_key(space) -> tuple[str, str]:
     """A new API key of `space`: (id, raw key)."""
     r = await space.post("/keys", json={"name": "second"})
     assert r.status_code == 201, r.text
@@ -125,7 +125,7 @@ async def test_no_credentials_get_401_and_never_reach_the_store(app, anon, space
     writes = []
     transaction = app.state.db.transaction
 
-    def counted():  # noqa: ANN202
+    def counted():
         writes.append(1)
         return transaction()
 
@@ -244,7 +244,7 @@ async def test_another_process_that_still_trusts_a_revoked_key_replays_nothing(a
 # -- app users --------------------------------------------------------------------------------
 
 
-async def _conversation(space, anon):  # noqa: ANN001, ANN202
+async def _conversation(space, anon):
     await configure_auth(space)
     alice = await start_session(anon, space.space_id, "alice")
     bob = await start_session(anon, space.space_id, "bob")
@@ -384,7 +384,7 @@ PUBLIC_WRITES = {"/webhooks/whatsapp/{apiSpaceId}/{channelId}", "/webhooks/messe
                  "/apispaces/{apiSpaceId}/sessions", "/console/login", "/console/logout"}
 
 
-def _dependencies(dependant, found: set[str]) -> set[str]:  # noqa: ANN001
+def _dependencies(dependant, found: set[str]) -> set[str]:
     for dep in dependant.dependencies:
         if dep.call is not None:
             found.add(getattr(dep.call, "__name__", ""))

@@ -3,6 +3,7 @@ join back to the whole, no part is over the limit or cuts an escape or a surroga
 segment count the API bills and shows equals the number of parts the SMSC gets."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ def test_gsm7_round_trip(text):
     assert enc.decode_gsm7(data) == text
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 @settings(max_examples=300, deadline=None)
 @given(any_text)
 def test_parts_rejoin_and_respect_the_limits(text):
@@ -51,7 +53,7 @@ def test_parts_rejoin_and_respect_the_limits(text):
 def test_to_gsm_never_grows_the_segment_count_beyond_the_text(text):
     converted = enc.to_gsm(text)
     # Lookalike conversion only replaces characters; what stays outside GSM-7 is the original's.
-    assert set(c for c in converted if not enc.is_gsm7(c)) <= set(text)
+    assert {c for c in converted if not enc.is_gsm7(c)} <= set(text)
 
 
 def test_an_escape_character_in_the_text_is_not_gsm7():

@@ -390,7 +390,7 @@ def test_every_route_checks_what_it_decodes(app):
     from onecast.kit.routing import CheckedRoute
     from onecast.routers import ROUTER_MODULES
 
-    def routes(router) -> Iterator:  # noqa: ANN001
+    def routes(router) -> Iterator:
         for route in router.routes:
             included = getattr(route, "original_router", None)  # a router included in this one
             yield from routes(included) if included is not None else [route]

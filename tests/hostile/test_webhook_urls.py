@@ -92,7 +92,7 @@ class OneSpaceDispatcher(Dispatcher):
         self.space_id = space_id
         self.claims = 0
 
-    async def due_webhooks(self, now, space_id=None):  # noqa: ANN001, ANN201
+    async def due_webhooks(self, now, space_id=None):
         return await super().due_webhooks(now, self.space_id)
 
     async def _claim_lane(self, webhook_id: str) -> bool:
@@ -139,7 +139,7 @@ async def test_an_old_rows_url_fails_on_the_schedule_until_the_webhook_is_disabl
     ids = await hooks_with_old_urls(app, space)
     budget = dataclasses.replace(settings, webhook_disable_after_seconds=3600.0)
 
-    async def drain(at) -> int:  # noqa: ANN001
+    async def drain(at) -> int:
         dispatcher = Dispatcher(app.state.db, budget, name="test-old-urls", rng=random.Random(7))
         try:
             return await dispatcher.drain(space_id=space.space_id, now=at)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,7 +7,7 @@ from onecast.kit.clock import iso
 from onecast.kit.phone import to_e164
 
 
-@given(st.datetimes(timezones=st.just(timezone.utc)))
+@given(st.datetimes(timezones=st.just(UTC)))
 def test_iso_round_trips_to_the_millisecond(value):
     text = iso(value)
     assert len(text) == 24 and text.endswith("Z")

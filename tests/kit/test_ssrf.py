@@ -12,7 +12,7 @@ from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 
 class _Redirect(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/ok":
             self.send_response(200)
             self.send_header("Content-Length", "2")

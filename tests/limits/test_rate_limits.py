@@ -24,9 +24,9 @@ def test_token_bucket_grants_a_burst_then_paces():
 @pytest.fixture
 async def limited(settings):
     app = create_app(dataclasses.replace(settings, key_rate_per_second=1.0, key_rate_burst=3.0))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-            yield app, client
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client):
+        yield app, client
 
 
 async def test_a_key_over_its_rate_gets_429_with_retry_after(limited):

@@ -1,4 +1,5 @@
 """POST /messages/batch: all or nothing, up to 5000 items."""
+import pytest
 from sqlalchemy import func, select
 
 from onecast.delivery.models import OutboxJob
@@ -14,6 +15,8 @@ async def counts(app, space_id):
     return messages, jobs
 
 
+@pytest.mark.slow  # minutes on a loaded machine: `make test-all`
+@pytest.mark.timeout(900)
 async def test_batch_of_5000(app, space, deliver):
     items = [{"to": {"phoneNumber": f"4477009{i:05d}"}, "body": f"n{i}", "rules": ["sms"]} for i in range(5000)]
     r = await space.post("/messages/batch", json=items)

@@ -1,4 +1,6 @@
 """The One API send path end to end on the sandbox provider."""
+from datetime import UTC
+
 from sqlalchemy import select
 
 from onecast.kit.models import Event
@@ -124,16 +126,16 @@ async def test_sms_segments_and_unicode(space, deliver):
 
 
 async def test_expired_before_delivery(app, space, deliver):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from onecast.messages.models import Message
 
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
     r = await space.post("/messages", json={**SMS, "expiresOn": soon})
     assert r.status_code == 201
     async with app.state.db.transaction() as session:  # let the clock pass expiresOn
         message = await session.get(Message, r.json()["messageId"])
-        message.expires_on = datetime.now(timezone.utc) - timedelta(seconds=1)
+        message.expires_on = datetime.now(UTC) - timedelta(seconds=1)
     await deliver(space)
     got = (await space.get(f"/messages/{r.json()['messageId']}")).json()
     assert got["status"] == "expired"

@@ -25,9 +25,9 @@ async def test_healthz_and_readyz_on_a_migrated_database(anon):
 
 async def _probe(settings, database_url: str, path: str) -> httpx.Response:
     app = create_app(dataclasses.replace(settings, database_url=database_url))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-            return await client.get(path)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client):
+        return await client.get(path)
 
 
 async def test_readyz_is_503_on_an_unmigrated_database(settings, tmp_path):

@@ -7,9 +7,9 @@ import itertools
 import re
 import secrets
 import time
-from urllib.parse import parse_qs
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
 from starlette.applications import Starlette

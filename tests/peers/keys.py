@@ -14,16 +14,16 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _pkcs8(key) -> str:  # noqa: ANN001
+def _pkcs8(key) -> str:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
 
 
-def _spki(key) -> bytes:  # noqa: ANN001
+def _spki(key) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _point(key) -> bytes:  # noqa: ANN001
+def _point(key) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
 
 
@@ -33,7 +33,7 @@ class RsaKey:
     public_pem: bytes
 
     @classmethod
-    def generate(cls) -> "RsaKey":
+    def generate(cls) -> RsaKey:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return cls(_pkcs8(key), _spki(key))
 
@@ -47,7 +47,7 @@ class EcKey:
     private_b64: str  # raw 32-byte scalar, base64url (VAPID private key form)
 
     @classmethod
-    def generate(cls) -> "EcKey":
+    def generate(cls) -> EcKey:
         key = ec.generate_private_key(ec.SECP256R1())
         raw = key.private_numbers().private_value.to_bytes(32, "big")
         return cls(key, _pkcs8(key), _spki(key), b64url(_point(key)), b64url(raw))
@@ -62,7 +62,7 @@ class BrowserSubscription:
     auth: bytes
 
     @classmethod
-    def create(cls, endpoint: str) -> "BrowserSubscription":
+    def create(cls, endpoint: str) -> BrowserSubscription:
         return cls(endpoint, EcKey.generate(), os.urandom(16))
 
     def json(self) -> dict:

@@ -12,7 +12,7 @@ from hypercorn.config import Config
 
 
 @asynccontextmanager
-async def serve_asgi(app) -> AsyncIterator[str]:  # noqa: ANN001
+async def serve_asgi(app) -> AsyncIterator[str]:
     """Yields the base URL. The socket is bound and listening before hypercorn starts, so the
     first request cannot race the server's start-up."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

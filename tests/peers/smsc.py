@@ -144,7 +144,7 @@ class Smsc:
         self._tasks: set[asyncio.Task] = set()
         self._clients: dict[asyncio.Task, asyncio.StreamWriter] = {}
 
-    async def start(self) -> "Smsc":
+    async def start(self) -> Smsc:
         self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

@@ -44,7 +44,7 @@ class RecordingHandler:
     def refuse(self, address: str, reply: str, times: int | None = None) -> None:
         self.refusals[address.lower()] = Refusal(reply, times)
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         with self.lock:
             refusal = self.refusals.get(address.lower())
@@ -55,7 +55,7 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         tls = session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None
         login = session.auth_data if session.authenticated else None
@@ -105,7 +105,7 @@ class SmtpPeer:
             self.users.get(auth_data.login.decode()) == auth_data.password.decode()
         return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode() if ok else None)
 
-    def start(self) -> "SmtpPeer":
+    def start(self) -> SmtpPeer:
         self.controller = Controller(self.handler, hostname=self.host, port=self.port,
                                      server_hostname="peer.test", **self._kwargs)
         self.controller.start()

@@ -67,7 +67,7 @@ class WebhookReceiver:
             await self.hold(parts[1]).wait()
         return 200
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
         body = b""
@@ -87,7 +87,7 @@ class WebhookReceiver:
                     "headers": [(b"content-length", b"0"), *extra]})
         await send({"type": "http.response.body", "body": b""})
 
-    async def start(self) -> "WebhookReceiver":
+    async def start(self) -> WebhookReceiver:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))

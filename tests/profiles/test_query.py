@@ -1,7 +1,7 @@
 """GET /profiles: every operator, typed values, nested and system fields, paging and projection."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -131,7 +131,7 @@ async def test_timestamps(people):
     assert "p01" not in await ids(people, {"_createdOn": f">{created}"})
     assert "p01" not in await ids(people, {"_createdOn": f"<{created}"})
     assert "p01" not in await ids(people, {"_createdOn": f"!{created}"})
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert await ids(people, {"_updatedOn": f">{tomorrow}"}) == []
     await people.patch("/profiles/p03", json={"touched": True})
     p03 = (await people.get("/profiles/p03")).json()

@@ -2,7 +2,7 @@
 plus generated queries run against the real database, which must never fail."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,9 +44,9 @@ def test_lists_reserved_and_id():
 
 def test_timestamps_are_parsed_to_utc_milliseconds():
     [c] = parse({"_createdOn": ">=2024-05-01T12:00:00.123456+02:00"})
-    assert c.value == datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=timezone.utc)
+    assert c.value == datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=UTC)
     [c] = parse({"_updatedOn": "2024-05-01"})
-    assert c.value == datetime(2024, 5, 1, tzinfo=timezone.utc)
+    assert c.value == datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def test_fields_list():
@@ -75,8 +75,8 @@ safe_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters
 numbers = st.one_of(st.integers(-(2**63) + 1, 2**63 - 1), st.floats(allow_nan=False, allow_infinity=False))
 scalars = st.one_of(safe_text, numbers, st.booleans())
 data_fields = st.from_regex(r"[A-Za-z0-9-][A-Za-z0-9_-]{0,8}(\.[A-Za-z0-9_-]{1,8}){0,2}", fullmatch=True)
-times = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9998, 1, 1)).map(
-    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000, tzinfo=timezone.utc, fold=0))
+times = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9998, 1, 1)).map(  # noqa: DTZ001 - naive bounds
+    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000, tzinfo=UTC, fold=0))
 
 
 def _conditions_for(field: str, values, texts) -> st.SearchStrategy[Condition]:
@@ -107,6 +107,7 @@ def _typed(c: Condition):
     return (c.field, c.op, tuple((type(v).__name__, v) for v in values))
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 @settings(max_examples=500, deadline=None)
 @given(queries)
 def test_format_then_parse_round_trips(original):
@@ -136,6 +137,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.slow  # a property test of a minute or more on a loaded machine: `make test-all`
 async def test_generated_queries_never_fail_on_the_database(space):
     for pid, fields in SHAPES.items():
         await create(space, pid, **fields)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,14 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from onecast.kit.migrate import upgrade
+from tests.support.processes import ServerProcess, onecast_env, start_onecast
 
 FINAL = {"sent", "delivered", "failed", "read", "expired"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Database:
@@ -40,7 +33,7 @@ class Database:
         self.admin: str | None = None
         if like and like.startswith(("postgresql://", "postgres://")):
             parts = urlsplit(like)
-            self.name = f"onecast_rel_{uuid.uuid4().hex[:12]}"
+            self.name = f"{parts.path.lstrip('/')}_rel_{uuid.uuid4().hex[:8]}"  # the run's cleanup knows the prefix
             self.admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
             self.url = urlunsplit(("postgresql", parts.netloc, "/" + self.name, parts.query, ""))
             self._psql(f'CREATE DATABASE "{self.name}"')
@@ -68,27 +61,21 @@ class Cluster:
 
     database: Database
     env: dict[str, str] = field(default_factory=dict)
-    apis: dict[str, subprocess.Popen] = field(default_factory=dict)  # base URL -> process
-    workers: list[subprocess.Popen] = field(default_factory=list)
+    apis: dict[str, ServerProcess] = field(default_factory=dict)  # base URL -> process
+    workers: list[ServerProcess] = field(default_factory=list)
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, "ONECAST_DATABASE_URL": self.database.url, "ONECAST_LOG_JSON": "true",
-                "ONECAST_WORKER_POLL_SECONDS": "0.02",
+        return {"ONECAST_LOG_JSON": "true", "ONECAST_WORKER_POLL_SECONDS": "0.02",
                 "ONECAST_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",  # the peers are on loopback
                 **self.env}
 
-    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
-        log = open(Path(self.database.tmp) / log_name, "ab")  # noqa: SIM115 - the child keeps it
-        try:
-            return subprocess.Popen([sys.executable, "-m", "onecast.cli", *args], env=self._env(),
-                                    cwd=self.database.tmp, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        finally:
-            log.close()
+    def _start(self, command: str, *args: str, port: int | None = None) -> ServerProcess:
+        return start_onecast(command, self.database.url, *args, port=port, env=self._env(),
+                             log_dir=self.database.tmp, cwd=self.database.tmp)
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "onecast.cli", *args], env=self._env(), cwd=self.database.tmp,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "onecast.cli", *args], env=onecast_env(self.database.url, **self._env()),
+                              cwd=self.database.tmp, capture_output=True, text=True, timeout=120)
         if done.returncode:
             raise AssertionError(f"onecast {' '.join(args)}: {done.stderr[-2000:]}")
         return done.stdout
@@ -98,33 +85,28 @@ class Cluster:
         return created["apiSpaceId"], created["apiKey"]
 
     def start_api(self, port: int | None = None) -> str:
-        port = port or free_port()
-        base = f"http://127.0.0.1:{port}"
-        self.apis[base] = self._spawn(["api", "--port", str(port)], f"api-{port}.log")
-        wait_ready(base, self.apis[base])
-        return base
+        server = self._start("api", port=port)
+        self.apis[server.base] = server
+        return server.base
 
     def start_serve(self, port: int | None = None) -> str:
         """`onecast serve`: API and worker in one process (the SQLite way to run)."""
-        port = port or free_port()
-        base = f"http://127.0.0.1:{port}"
-        self.apis[base] = self._spawn(["serve", "--port", str(port), "--no-bootstrap"], f"serve-{port}.log")
-        wait_ready(base, self.apis[base])
-        return base
+        server = self._start("serve", "--no-bootstrap", port=port)
+        self.apis[server.base] = server
+        return server.base
 
     def pids(self) -> list[int]:
-        return [p.pid for p in [*self.apis.values(), *self.workers] if p.poll() is None]
+        return [p.pid for p in [*self.apis.values(), *self.workers] if p.alive()]
 
-    def start_worker(self) -> subprocess.Popen:
-        proc = self._spawn(["worker"], "worker.log")
-        self.workers.append(proc)
-        return proc
+    def start_worker(self) -> ServerProcess:
+        worker = self._start("worker")
+        self.workers.append(worker)
+        return worker
 
     @staticmethod
-    def kill(proc: subprocess.Popen) -> None:
+    def kill(proc: ServerProcess) -> None:
         """kill -9: no shutdown hook runs, leases and connections are left as they were."""
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(30)
+        proc.kill()
 
     def kill_api(self, base: str) -> None:
         self.kill(self.apis[base])
@@ -135,32 +117,14 @@ class Cluster:
     def stop(self) -> None:
         procs = [*self.apis.values(), *self.workers]
         for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
+            if proc.alive():
+                proc.proc.terminate()
         for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            proc.stop()
 
     def log_tail(self, chars: int = 4000) -> str:
         return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-chars:]}"
                          for p in Path(self.database.tmp).glob("*.log"))
-
-
-def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"{base} exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{base} never became ready")
 
 
 class RetryingClient:
@@ -176,7 +140,7 @@ class RetryingClient:
         self.retries = 0
         self._turn = 0
 
-    async def __aenter__(self) -> "RetryingClient":
+    async def __aenter__(self) -> RetryingClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -211,7 +175,7 @@ class RetryingClient:
             found[message_id] = response.json()["status"]
         return found
 
-    async def wait_final(self, message_ids: list[str], timeout: float, final=FINAL) -> dict[str, str]:  # noqa: ANN001
+    async def wait_final(self, message_ids: list[str], timeout: float, final=FINAL) -> dict[str, str]:
         """Poll until every message has a status in `final` (or the time is up); the last statuses."""
         deadline = time.monotonic() + timeout
         statuses: dict[str, str] = {}

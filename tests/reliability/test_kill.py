@@ -31,7 +31,7 @@ async def make_custom_channel(client: RetryingClient, url: str) -> None:
     assert r.status_code == 201, r.text
 
 
-async def send_units(client: RetryingClient, tag: str, units: int, on_unit=None) -> dict[str, str | None]:  # noqa: ANN001
+async def send_units(client: RetryingClient, tag: str, units: int, on_unit=None) -> dict[str, str | None]:
     """Sends `units` requests, 6 at a time; body text -> message id (None: applied, answer lost)."""
     accepted: dict[str, str | None] = {}
     queue = list(range(units))

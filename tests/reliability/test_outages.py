@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
-import time
 
 from tests.peers.counting_receiver import CountingReceiver
 from tests.peers.smsc import Smsc
 from tests.peers.smtp_server import SmtpPeer
 from tests.reliability.cluster import RetryingClient
+from tests.support.processes import until
 
 OUTAGE_SECONDS = 4.0
 BEFORE, DURING = 10, 20  # messages sent before the outage and while the server is down
@@ -38,13 +38,6 @@ async def send_all(client: RetryingClient, requests: list[dict]) -> dict[str, st
     return accepted
 
 
-async def until(predicate, timeout: float = 30) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 def only_early_duplicates(counts: collections.Counter, early: set) -> list:
     """The keys seen more than once that were not already seen before the outage (should be none)."""
     return [key for key, n in counts.items() if n > 1 and key not in early]
@@ -63,7 +56,7 @@ async def test_smsc_down_then_back(cluster):
             sms = [{"to": {"phoneNumber": f"4477009{i:05d}"}, "body": f"outage sms {i}", "rules": ["sms"]}
                    for i in range(BEFORE + DURING)]
             accepted = await send_all(client, sms[:BEFORE])
-            await until(lambda: len(smsc.submitted) >= BEFORE // 2)
+            await until(lambda: len(smsc.submitted) >= BEFORE // 2, "half the messages at the SMSC")
             await smsc.stop()  # every connection dropped, nothing listens
             early = set(smsc.texts())
             accepted |= await send_all(client, sms[BEFORE:])
@@ -96,7 +89,7 @@ async def test_smtp_server_down_then_back(cluster):
             mails = [{"to": {"email": f"reader{i}@example.com"}, "title": "Outage", "body": f"outage mail {i}",
                       "rules": ["email"]} for i in range(BEFORE + DURING)]
             accepted = await send_all(client, mails[:BEFORE])
-            await until(lambda: len(peer.received) >= BEFORE // 2)
+            await until(lambda: len(peer.received) >= BEFORE // 2, "half the mails at the SMTP server")
             peer.stop()
             early = {m.message["Message-ID"] for m in peer.received}
             accepted |= await send_all(client, mails[BEFORE:])
@@ -130,12 +123,12 @@ async def test_webhook_receiver_answering_500_then_recovering(cluster):
             sms = [{"to": {"phoneNumber": f"4477008{i:05d}"}, "body": f"event {i}", "rules": ["sms"]}
                    for i in range(BEFORE + DURING)]
             accepted = await send_all(client, sms)
-            await until(lambda: receiver.refused >= 5)
+            await until(lambda: receiver.refused >= 5, "five refused deliveries")
             await asyncio.sleep(OUTAGE_SECONDS)
             receiver.failing = False
             await client.wait_final(list(accepted.values()), timeout=30)
             expected = {f"message.sent {m}" for m in accepted.values()}
-            await until(lambda: expected <= receiver.bodies(), timeout=45)
+            await until(lambda: expected <= receiver.bodies(), "every body at the receiver", timeout=45)
         counts = receiver.counts()
         assert receiver.bodies() == expected and len(counts) == len(expected)
         assert max(counts.values()) == 1, [m for m, n in counts.items() if n > 1]

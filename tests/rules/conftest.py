@@ -9,7 +9,7 @@ PHONE = "447400123456"
 OUR_NUMBER = "447400999000"
 
 
-async def inbound(space, text: str, *, channel: str = "sms", sender: dict | None = None, to: dict | None = None):  # noqa: ANN201
+async def inbound(space, text: str, *, channel: str = "sms", sender: dict | None = None, to: dict | None = None):
     r = await space.post("/messages/inbounds", json={
         "channel": channel, "from": sender or {"phoneNumber": PHONE}, "to": to or {"phoneNumber": OUR_NUMBER},
         "body": text})

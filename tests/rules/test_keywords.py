@@ -4,12 +4,12 @@ from __future__ import annotations
 from tests.rules.conftest import OUR_NUMBER, PHONE, events, inbound, replies
 
 
-async def _team(space, team_id: str) -> None:  # noqa: ANN001
+async def _team(space, team_id: str) -> None:
     r = await space.put(f"/chat/config/teams/{team_id}", json={"name": f"Team {team_id}", "members": []})
     assert r.status_code == 200, r.text
 
 
-async def _rule(space, keyword: str, action: str, data: dict, **extra) -> dict:  # noqa: ANN001, ANN003
+async def _rule(space, keyword: str, action: str, data: dict, **extra) -> dict:
     r = await space.post("/automation/inboundrules", json={"channel": "sms", "keyword": keyword, "action": action,
                                                             "actionData": data, **extra})
     assert r.status_code == 201, r.text
@@ -67,7 +67,7 @@ async def test_start_chat_opens_the_senders_chat_with_the_team(app, space):
     assert chat["teamId"] == "support"
     await inbound(space, "human again")  # continues the same chat, and the message joins it once
     assert len((await space.get("/chats")).json()) == 1
-    posted = [e for e in await events(app, space.space_id, "chatMessage.sent")]
+    posted = list(await events(app, space.space_id, "chatMessage.sent"))
     assert len(posted) == 2
 
 
@@ -99,7 +99,7 @@ async def test_stop_wins_over_keyword_rules(app, space):
 async def test_a_failing_rule_never_loses_the_inbound_message(app, space, monkeypatch):
     from onecast.rules import inbound as engine
 
-    async def broken(*_args):  # noqa: ANN002
+    async def broken(*_args):
         raise RuntimeError("rule bug")
 
     monkeypatch.setattr(engine, "_apply", broken)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.rules.conftest import OUR_NUMBER, PHONE, events, inbound, replies
 
 
-async def _send(space) -> dict:  # noqa: ANN001
+async def _send(space) -> dict:
     r = await space.post("/messages", json={"to": {"profileId": "ann"}, "rules": ["sms"], "body": "Sale!"})
     assert r.status_code == 201, r.text
     return r.json()
@@ -22,7 +22,7 @@ async def test_stop_opts_out_then_start_opts_back_in(app, space):
     assert sent["status"] == "filtered"
     assert sent["statusDetails"]["skipped"] == [{"channel": "sms", "reason": "OptedOut"}]
 
-    [change] = [e for e in await events(app, space.space_id, "automation.optInChange")]
+    [change] = list(await events(app, space.space_id, "automation.optInChange"))
     assert change.payload["optedIn"] is False and change.payload["keyword"] == "stop"
     assert change.payload["inboundMessageId"] == message["messageId"] and change.payload["changed"] is True
     updates = await events(app, space.space_id, "profile.update")

@@ -3,9 +3,6 @@ database; every message accepted by either API is sent exactly once at the provi
 channel's receiver counts the POSTs per message id)."""
 import collections
 import os
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
@@ -13,6 +10,7 @@ import pytest
 
 from tests.conftest import new_space
 from tests.peers.custom_receiver import CustomReceiver
+from tests.support.processes import start_onecast
 
 pytestmark = pytest.mark.skipif(not os.environ.get("ONECAST_TEST_DATABASE_URL", "").startswith("postgres"),
                                 reason="several processes share one database only on PostgreSQL")
@@ -20,46 +18,17 @@ SECRET = "whsec_c2NhbGUtb3V0LXNlY3JldC1mb3ItdGVzdHM="
 MESSAGES = 240
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(args: list[str], database_url: str) -> subprocess.Popen:
-    env = {**os.environ, "ONECAST_DATABASE_URL": database_url, "ONECAST_WORKER_POLL_SECONDS": "0.02",
-           "ONECAST_LOG_JSON": "true"}
-    return subprocess.Popen([sys.executable, "-m", "onecast.cli", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} never became ready")
-
-
 @pytest.fixture
 def cluster(database_url):
-    ports = [_free_port(), _free_port()]
-    procs = [_start(["api", "--port", str(port)], database_url) for port in ports]
-    procs += [_start(["worker"], database_url) for _ in range(3)]
+    env = {"ONECAST_WORKER_POLL_SECONDS": "0.02", "ONECAST_LOG_JSON": "true"}
+    procs = []
     try:
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for base in bases:
-            _wait_ready(base)
-        yield bases
+        procs += [start_onecast("api", database_url, env=env) for _ in range(2)]
+        procs += [start_onecast("worker", database_url, env=env) for _ in range(3)]
+        yield [proc.base for proc in procs[:2]]
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(30)
+            proc.stop(30)
 
 
 async def test_two_apis_and_three_workers_send_each_message_once(app, anon, cluster):

@@ -63,9 +63,9 @@ def test_cli_rotate_with_a_key_file(tmp_path):
     assert not key_file.exists()  # made when a secret is first stored, not before
     import asyncio
 
-    from onecast.kit.db import Database
     from onecast.channels.models import Channel
     from onecast.config import Settings
+    from onecast.kit.db import Database
 
     async def add_and_read(read_only: bool = False):
         secrets.configure_from(Settings(database_url=url))

@@ -59,7 +59,7 @@ class PushCa:
 
     @staticmethod
     def _build(subject: x509.Name, public_key: Any, issuer: x509.Name, *, ca: bool) -> x509.CertificateBuilder:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
                 .not_valid_after(now + datetime.timedelta(days=30))
@@ -131,10 +131,10 @@ async def apns_service(test_ca, tmp_path):
     (tmp_path / "server.crt").write_text(server.cert_pem)
     (tmp_path / "server.key").write_text(server.key_pem)
     ca_file = test_ca.write(tmp_path)
-    async with serve_asgi(peer.app()) as backend:
-        async with tls_front(backend, tmp_path / "server.crt", tmp_path / "server.key", ca_file,
-                             peer.client_certs) as url:
-            yield ApnsService(peer, url, token_key, ca_file)
+    async with (serve_asgi(peer.app()) as backend,
+                tls_front(backend, tmp_path / "server.crt", tmp_path / "server.key", ca_file,
+                          peer.client_certs) as url):
+        yield ApnsService(peer, url, token_key, ca_file)
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def deliver_push(app, settings, fcm_service, apns_service):
                                           push_apns_base_url=apns_service.url,
                                           push_ca_file=str(apns_service.ca_file))
 
-    async def run(space) -> None:  # noqa: ANN001
+    async def run(space) -> None:
         await deliver_space(app, worker_settings, space.space_id)
 
     return run

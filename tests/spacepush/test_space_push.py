@@ -178,8 +178,9 @@ async def test_bad_credentials_are_400_and_nothing_is_stored(space, app, test_ca
 
 
 async def test_p12_upload(space, test_ca):
-    from cryptography.hazmat.primitives.serialization import pkcs12
     import base64
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
 
     issued = test_ca.push_certificate(BUNDLE_CERT)
     blob = pkcs12.serialize_key_and_certificates(b"push", issued.key, issued.cert, None,

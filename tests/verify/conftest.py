@@ -25,6 +25,6 @@ async def stored_message_text(app, message_id: str) -> str:
     return json.dumps([m.body, m.request, m.content, m.status_details, m.title])
 
 
-async def shift_requests(app, space_id: str, **values) -> None:  # noqa: ANN003
+async def shift_requests(app, space_id: str, **values) -> None:
     async with app.state.db.transaction() as session:
         await session.execute(update(VerifyRequest).where(VerifyRequest.space_id == space_id).values(**values))

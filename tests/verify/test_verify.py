@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from onecast.kit.clock import utcnow
 from onecast.messages.models import Message
-from onecast.verify.models import VerifyRequest
 from onecast.verify import tasks
+from onecast.verify.models import VerifyRequest
 from onecast.verify.service import scrub_delivered
 from tests.verify.conftest import code_received, shift_requests, stored_message_text
 
 NUMBER = "447400123456"
 
 
-async def _create(space, number: str = NUMBER, **extra) -> dict:  # noqa: ANN003
+async def _create(space, number: str = NUMBER, **extra) -> dict:
     r = await space.post("/verify", json={"to": number, "from": "Onecast", **extra})
     assert r.status_code == 201, r.text
     return r.json()

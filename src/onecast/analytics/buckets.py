@@ -7,7 +7,7 @@ minutes). Python then folds the few aggregated slots into local buckets, never t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,7 +33,7 @@ class Window:
 
     @property
     def utc(self) -> bool:
-        return self.zone is timezone.utc
+        return self.zone is UTC
 
     def slot(self, dialect: str, column: Any) -> ColumnElement:
         """The SQL label of a row's slot."""
@@ -47,7 +47,7 @@ class Window:
             quarter = cast(func.strftime("%M", column), Integer) / 15 * 15
             return func.strftime("%Y-%m-%dT%H:", column, type_=String) + func.printf("%02d", quarter, type_=String)
         return func.to_char(func.date_bin(literal(timedelta(minutes=15)), func.timezone("UTC", column),
-                                          literal(datetime(2000, 1, 1))), 'YYYY-MM-DD"T"HH24:MI')
+                                          literal(datetime(2000, 1, 1))), 'YYYY-MM-DD"T"HH24:MI')  # noqa: DTZ001 - naive, as the UTC-shifted column
 
     def truncate(self, moment: datetime) -> datetime:
         """The local start of the bucket holding `moment`."""
@@ -64,11 +64,11 @@ class Window:
         return local.replace(tzinfo=self.zone).astimezone(self.zone)  # the offset of that wall time
 
     def bucket_of(self, label: str) -> datetime:
-        return self.truncate(datetime.strptime(label, LABEL).replace(tzinfo=timezone.utc))
+        return self.truncate(datetime.strptime(label, LABEL).replace(tzinfo=UTC))
 
     def _next(self, bucket: datetime) -> datetime:
         if self.unit == "hour":
-            return self.truncate(bucket.astimezone(timezone.utc) + timedelta(hours=1))
+            return self.truncate(bucket.astimezone(UTC) + timedelta(hours=1))
         wall = bucket.replace(tzinfo=None)
         if self.unit == "day":
             wall = wall + timedelta(days=1)
@@ -91,7 +91,7 @@ class Window:
             return [first]
         out = []
         current = first
-        while current.astimezone(timezone.utc) < self.end:
+        while current.astimezone(UTC) < self.end:
             out.append(current)
             if len(out) > MAX_BUCKETS:
                 raise invalid("by", f"the window holds more than {MAX_BUCKETS} buckets; use a larger unit",
@@ -106,7 +106,7 @@ def _iso(moment: datetime) -> str:
 
 
 def dates(bucket: datetime) -> dict[str, str]:
-    return {"date": _iso(bucket), "dateUtc": _iso(bucket.astimezone(timezone.utc))}
+    return {"date": _iso(bucket), "dateUtc": _iso(bucket.astimezone(UTC))}
 
 
 def window(start: datetime, end: datetime, unit: str | None, tz: str | None) -> Window:
@@ -119,7 +119,7 @@ def window(start: datetime, end: datetime, unit: str | None, tz: str | None) -> 
         raise invalid("from", "is out of range") from None
     if end_utc <= start_utc:
         raise invalid("to", "must be after `from`")
-    zone: ZoneInfo | timezone = timezone.utc
+    zone: ZoneInfo | timezone = UTC
     if tz and tz.upper() not in ("UTC", "Z", "ETC/UTC"):
         try:
             zone = ZoneInfo(tz)

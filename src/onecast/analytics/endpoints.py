@@ -10,9 +10,15 @@ from pydantic import BaseModel
 
 from onecast.analytics import service
 from onecast.analytics.buckets import UNITS, Window, window
-from onecast.analytics.schemas import (ConversationMessageAnalytics, MessageAnalytics, SessionAnalytics,
-                                       SmsInboundAnalytics, SmsOutboundAnalytics, SmsTrackingAnalytics,
-                                       SmsVerifyAnalytics)
+from onecast.analytics.schemas import (
+    ConversationMessageAnalytics,
+    MessageAnalytics,
+    SessionAnalytics,
+    SmsInboundAnalytics,
+    SmsOutboundAnalytics,
+    SmsTrackingAnalytics,
+    SmsVerifyAnalytics,
+)
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import problem_responses
 from onecast.kit.routing import CheckedRoute
@@ -36,8 +42,8 @@ Report = Callable[[Any, str, Window], Awaitable[list[dict[str, Any]]]]
 
 REPORTS: list[tuple[str, type[BaseModel], Report, str]] = [
     ("/messages", MessageAnalytics, service.messages,
-     "Outbound messages by status and channel (and their SMS segments), inbound by channel, per bucket of their "
-     "creation time; statuses are the current ones."),
+     ("Outbound messages by status and channel (and their SMS segments), inbound by channel, per bucket of their "
+      "creation time; statuses are the current ones.")),
     ("/sms/outbound", SmsOutboundAnalytics, service.sms_outbound, "SMS submitted, delivered, filtered, undeliverable."),
     ("/sms/inbound", SmsInboundAnalytics, service.sms_inbound, "SMS received."),
     ("/sms/tracking", SmsTrackingAnalytics, service.sms_tracking,

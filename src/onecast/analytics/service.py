@@ -139,7 +139,7 @@ async def sms_verify(session: AsyncSession, space_id: str, win: Window) -> list[
 # --- from the event log -----------------------------------------------------------------------
 
 
-def _events(session: AsyncSession, space_id: str, win: Window, names: tuple[str, ...], *extra: Any):  # noqa: ANN202
+def _events(session: AsyncSession, space_id: str, win: Window, names: tuple[str, ...], *extra: Any):
     return (select(win.slot(_dialect(session), Event.timestamp).label("slot"), Event.name.label("name"), *extra)
             .where(Event.space_id == space_id, Event.name.in_(names), Event.timestamp >= win.start,
                    Event.timestamp < win.end)).subquery()

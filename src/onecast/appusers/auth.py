@@ -7,14 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import select
 
 from onecast.appusers import service, tokens
 from onecast.kit.auth import bearer, lookup_key
 from onecast.kit.errors import not_found, unauthorized
 from onecast.kit.idempotency import claim, key_scope
 from onecast.kit.state import get_db
-from onecast.spaces.models import ApiSpace
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ async def caller_from_token(request: Request, token: str, space_id: str) -> Call
 async def space_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],  # noqa: N803
+    apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],
 ) -> Caller:
     caller = await caller_from_token(request, credentials.credentials if credentials else "", apiSpaceId)
     await claim(request, caller.idempotency_scope)

@@ -14,22 +14,22 @@ class AuthConfigIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     issuer: Annotated[str, StringConstraints(max_length=500)] | None = None
     audience: Annotated[str, StringConstraints(max_length=500)] | None = None
-    sharedSecret: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None  # noqa: N815
-    idClaim: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "sub"  # noqa: N815
+    sharedSecret: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    idClaim: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "sub"
 
 
 class AuthConfigOut(BaseModel):
     issuer: str | None
     audience: str | None
-    sharedSecret: str | None  # noqa: N815
-    idClaim: str  # noqa: N815
+    sharedSecret: str | None
+    idClaim: str
 
 
 class ChallengeOut(BaseModel):
-    authenticationId: str  # noqa: N815
+    authenticationId: str
     provider: Literal["jsonWebToken"]
     nonce: str
-    expiresOn: str  # noqa: N815
+    expiresOn: str
 
 
 class PushIn(BaseModel):
@@ -39,29 +39,29 @@ class PushIn(BaseModel):
 
 
 class SessionIn(BaseModel):
-    authenticationId: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # noqa: N815
-    authenticationToken: Annotated[str, StringConstraints(min_length=1, max_length=8192)]  # noqa: N815
-    deviceId: ShortText | None = None  # noqa: N815
+    authenticationId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    authenticationToken: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+    deviceId: ShortText | None = None
     platform: ShortText | None = None
-    platformVersion: ShortText | None = None  # noqa: N815
-    sdkType: ShortText | None = None  # noqa: N815
-    sdkVersion: ShortText | None = None  # noqa: N815
+    platformVersion: ShortText | None = None
+    sdkType: ShortText | None = None
+    sdkVersion: ShortText | None = None
     push: PushIn | None = None
 
 
 class SessionOut(BaseModel):
     id: str
-    profileId: str  # noqa: N815
-    deviceId: str | None  # noqa: N815
+    profileId: str
+    deviceId: str | None
     platform: str | None
-    platformVersion: str | None  # noqa: N815
-    sdkType: str | None  # noqa: N815
-    sdkVersion: str | None  # noqa: N815
-    sourceIp: str | None  # noqa: N815
-    isActive: bool  # noqa: N815
-    createdOn: str  # noqa: N815
-    startedOn: str  # noqa: N815
-    expiresOn: str  # noqa: N815
+    platformVersion: str | None
+    sdkType: str | None
+    sdkVersion: str | None
+    sourceIp: str | None
+    isActive: bool
+    createdOn: str
+    startedOn: str
+    expiresOn: str
     nonce: str | None
     provider: str
     state: str

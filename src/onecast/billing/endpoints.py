@@ -18,7 +18,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["billing"], responses=problem
 
 
 async def account_principal(principal: KeyAuth,
-                            accountId: Annotated[str, Path(max_length=64)]) -> Principal:  # noqa: N803
+                            accountId: Annotated[str, Path(max_length=64)]) -> Principal:
     if accountId != principal.account_id:
         raise not_found("Account")
     return principal

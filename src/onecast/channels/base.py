@@ -74,11 +74,11 @@ class SendResult:
             object.__setattr__(self, name, clean(getattr(self, name)))
 
     @classmethod
-    def transient(cls, code: str, error: str, **details: Any) -> "SendResult":
+    def transient(cls, code: str, error: str, **details: Any) -> SendResult:
         return cls(ok=False, permanent=False, error_code=code, error=error, details=details)
 
     @classmethod
-    def failed(cls, code: str, error: str, **details: Any) -> "SendResult":
+    def failed(cls, code: str, error: str, **details: Any) -> SendResult:
         return cls(ok=False, permanent=True, error_code=code, error=error, details=details)
 
 

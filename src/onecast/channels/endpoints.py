@@ -35,7 +35,7 @@ async def create_channel(request: Request, response: Response, principal: SpaceA
 
 
 @router.get("/channels/{channelId}", response_model=ChannelOut)
-async def get_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId) -> dict:  # noqa: N803
+async def get_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId) -> dict:
     async with get_db(request).read() as session:
         channel = await service.get_channel(session, principal.space_id, channelId)
         response.headers["ETag"] = etag_for(channel.id, channel.revision)
@@ -43,7 +43,7 @@ async def get_channel(request: Request, response: Response, principal: SpaceAuth
 
 
 @router.put("/channels/{channelId}", response_model=ChannelOut, responses=problem_responses(412))
-async def update_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
+async def update_channel(request: Request, response: Response, principal: SpaceAuth, channelId: ChannelId,
                          body: ChannelUpdate, if_match: IfMatch = None) -> dict:
     if body.id is not None and body.id != channelId:
         raise invalid("id", "does not match the channel id in the path")
@@ -57,7 +57,7 @@ async def update_channel(request: Request, response: Response, principal: SpaceA
 
 
 @router.delete("/channels/{channelId}", status_code=204, responses=problem_responses(412))
-async def delete_channel(request: Request, principal: SpaceAuth, channelId: ChannelId,  # noqa: N803
+async def delete_channel(request: Request, principal: SpaceAuth, channelId: ChannelId,
                          if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         channel = await service.get_channel(session, principal.space_id, channelId, lock=True)

@@ -54,7 +54,7 @@ def meta_router(vendor: str, providers: set[str], process: Processor, tag: str) 
     @router.get("", response_class=PlainTextResponse, openapi_extra=kit.PUBLIC,
                 description=f"Meta's subscription check for the {tag} webhook: answers `hub.challenge` when "
                             "`hub.verify_token` is the channel's `verifyToken`.")
-    async def verify(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,  # noqa: N803
+    async def verify(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,
                      mode: Annotated[str | None, Query(alias="hub.mode", max_length=50)] = None,
                      token: Annotated[str | None, Query(alias="hub.verify_token", max_length=500)] = None,
                      challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
@@ -64,7 +64,7 @@ def meta_router(vendor: str, providers: set[str], process: Processor, tag: str) 
 
     @router.post("", openapi_extra=kit.PUBLIC,
                  description=f"{tag} notifications, signed with the app secret (`X-Hub-Signature-256`).")
-    async def notify(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,  # noqa: N803
+    async def notify(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,
                      signature: Annotated[str | None, Header(alias="X-Hub-Signature-256", max_length=200)] = None,
                      ) -> dict[str, int]:
         channel = await load_channel(request, apiSpaceId, channelId, providers)

@@ -42,7 +42,7 @@ async def _open_or_continue(session: AsyncSession, team: ChatTeam, conversation_
                      chat.revision + 1)
     if not from_user and chat.status == "new":
         chat.status = "replied"
-    service._touch(chat, "system")  # noqa: SLF001 (same domain)
+    service._touch(chat, "system")
     record_event(session, chat.space_id, "chatMessage.sent", chat.id,
                  service.chat_message_payload(chat, message, "inbound" if from_user else "outbound", None),
                  chat.revision)
@@ -90,7 +90,7 @@ def _parts_of(request: dict[str, Any]) -> list[dict[str, Any]]:
     return parts or [{"type": "text/plain", "data": ""}]
 
 
-async def on_one_api_send(session: AsyncSession, space_id: str, message) -> None:  # noqa: ANN001
+async def on_one_api_send(session: AsyncSession, space_id: str, message) -> None:
     """A One API send whose conversationId is `{Team_Name}_{profileId}` lands in that chat."""
     if _relaying.get() or not message.conversation_id:
         return
@@ -111,7 +111,7 @@ async def on_one_api_send(session: AsyncSession, space_id: str, message) -> None
     await _open_or_continue(session, team, message.conversation_id, profile_id, channel, posted, from_user=False)
 
 
-async def on_inbound(session: AsyncSession, space_id: str, message, team: ChatTeam | None = None) -> None:  # noqa: ANN001
+async def on_inbound(session: AsyncSession, space_id: str, message, team: ChatTeam | None = None) -> None:
     """An inbound message on a channel a team takes chats on opens or continues a chat; `team`:
     the one a `startChat` message rule names. A message joins a chat once."""
     taken = session.info.setdefault("chat_inbound", set())

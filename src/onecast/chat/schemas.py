@@ -22,14 +22,14 @@ class ChatParticipant(BaseModel):
 
 class ChatContext(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    conversationId: ConversationIdStr | None = None  # noqa: N815
+    conversationId: ConversationIdStr | None = None
 
 
 class ChatIn(BaseModel):
     id: ConversationIdStr | None = None
     name: Name
-    teamId: TeamIdStr  # noqa: N815
-    channelId: ChannelIdStr  # noqa: N815
+    teamId: TeamIdStr
+    channelId: ChannelIdStr
     description: Text | None = None
     participants: Annotated[list[ChatParticipant], Field(max_length=100)] = []
     context: ChatContext | None = None
@@ -44,39 +44,39 @@ class ChatOut(BaseModel):
     id: str
     name: str
     description: str | None
-    teamId: str  # noqa: N815
-    originalTeamId: str  # noqa: N815
-    channelId: str  # noqa: N815
+    teamId: str
+    originalTeamId: str
+    channelId: str
     status: Literal["new", "replied", "closed"]
-    agentId: str | None  # noqa: N815
+    agentId: str | None
     participants: list[ChatParticipant]
     context: dict[str, Any]
     etag: str = Field(alias="_etag")
-    createdOn: str = Field(alias="_createdOn")  # noqa: N815
-    updatedOn: str = Field(alias="_updatedOn")  # noqa: N815
-    closedOn: str | None = Field(alias="_closedOn")  # noqa: N815
-    isDeleted: bool = Field(alias="_isDeleted")  # noqa: N815
+    createdOn: str = Field(alias="_createdOn")
+    updatedOn: str = Field(alias="_updatedOn")
+    closedOn: str | None = Field(alias="_closedOn")
+    isDeleted: bool = Field(alias="_isDeleted")
 
 
 class AssignIn(BaseModel):
-    teamId: TeamIdStr  # noqa: N815
-    agentId: ProfileIdStr | None = None  # noqa: N815
+    teamId: TeamIdStr
+    agentId: ProfileIdStr | None = None
 
 
 class CloseIn(BaseModel):
-    bypassMessage: bool = False  # noqa: N815
+    bypassMessage: bool = False
 
 
 class ChannelIn(BaseModel):
-    channelId: ChannelIdStr  # noqa: N815
+    channelId: ChannelIdStr
 
 
 class FormIn(BaseModel):
-    formTemplateId: Annotated[str, StringConstraints(min_length=1, max_length=255)]  # noqa: N815
+    formTemplateId: Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
 class ChatMessagePost(MessagePost):
-    isAutomatedSend: bool = False  # noqa: N815
+    isAutomatedSend: bool = False
 
 
 class WelcomeMessage(BaseModel):
@@ -85,8 +85,8 @@ class WelcomeMessage(BaseModel):
 
 
 class AppMessagingConfig(BaseModel):
-    welcomeMessage: WelcomeMessage | None = None  # noqa: N815
-    replyAs: Literal["team", "individual"] = "individual"  # noqa: N815
+    welcomeMessage: WelcomeMessage | None = None
+    replyAs: Literal["team", "individual"] = "individual"
 
 
 class WorkingHours(BaseModel):
@@ -96,12 +96,12 @@ class WorkingHours(BaseModel):
 
 
 class TeamSettings(BaseModel):
-    closeMessage: Text | None = None  # noqa: N815
-    avatarUrl: Annotated[str, StringConstraints(max_length=2000)] | None = None  # noqa: N815
-    outOfHoursMessage: Text | None = None  # noqa: N815
-    outOfHoursMessageEnabled: bool = False  # noqa: N815
-    outOfHoursFormTemplateId: Annotated[str, StringConstraints(max_length=255)] | None = None  # noqa: N815
-    workingHours: Annotated[list[WorkingHours], Field(max_length=50)] = []  # noqa: N815
+    closeMessage: Text | None = None
+    avatarUrl: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    outOfHoursMessage: Text | None = None
+    outOfHoursMessageEnabled: bool = False
+    outOfHoursFormTemplateId: Annotated[str, StringConstraints(max_length=255)] | None = None
+    workingHours: Annotated[list[WorkingHours], Field(max_length=50)] = []
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         "UTC", description="IANA time zone the working hours are in")
 
@@ -114,7 +114,7 @@ class TeamIn(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
     members: Annotated[list[TeamMember], Field(max_length=1000, description=(
         "The team's agents: sessions of these profiles act as agents in its chats"))] = []
-    isPublic: bool | None = Field(None, description=(  # noqa: N815
+    isPublic: bool | None = Field(None, description=(
         "Published for app users (the web widget, the SDK): they may open chats with the team. "
         "Omitted: a new team is not published, an existing one keeps its state"))
 
@@ -123,13 +123,13 @@ class TeamOut(BaseModel):
     id: str
     name: str
     members: list[TeamMember]
-    isPublic: bool  # noqa: N815
+    isPublic: bool
 
 
 class TeamConfigOut(BaseModel):
-    teamId: str  # noqa: N815
+    teamId: str
     name: str
-    isPublic: bool  # noqa: N815
+    isPublic: bool
     channels: dict[str, Any]
     settings: dict[str, Any] | None
 
@@ -146,15 +146,15 @@ class ChannelConfig(BaseModel):
 
 
 class AgentPresenceOut(BaseModel):
-    profileId: str  # noqa: N815
+    profileId: str
     status: Literal["away", "available", "offline"]
-    isAway: bool  # noqa: N815
-    isConnected: bool  # noqa: N815
-    lastUpdatedOn: str | None  # noqa: N815
+    isAway: bool
+    isConnected: bool
+    lastUpdatedOn: str | None
 
 
 class UserPresenceOut(BaseModel):
-    profileId: str  # noqa: N815
+    profileId: str
     status: Literal["online", "offline"]
-    lastUpdatedOn: str | None  # noqa: N815
-    createdOn: str | None  # noqa: N815
+    lastUpdatedOn: str | None
+    createdOn: str | None

@@ -2,7 +2,7 @@
 as inline SVG (no chart library, no script)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -27,7 +27,7 @@ WIDTH, HEIGHT, PAD = 640, 200, 32
 
 async def counts(session: AsyncSession, space_id: str, since: datetime, hourly: bool) -> list[tuple[str, str, str, int]]:
     """(channel, bucket, status, count) for outbound messages' sent/delivered/failed events."""
-    window = Window(since, utcnow(), "hour" if hourly else "day", timezone.utc)  # the analytics API's buckets
+    window = Window(since, utcnow(), "hour" if hourly else "day", UTC)  # the analytics API's buckets
     bucket = window.slot(session.get_bind().dialect.name, MessageStatusEvent.timestamp).label("bucket")
     channel = func.coalesce(MessageStatusEvent.channel, Message.channel, "none").label("channel")
     stmt = (select(channel, bucket, MessageStatusEvent.status, func.count())

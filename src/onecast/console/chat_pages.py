@@ -44,7 +44,7 @@ async def _socket_path(request: Request, viewer: Viewer, space_id: str) -> str:
     return f"/apispaces/{space_id}/socket?token={token}"
 
 
-async def _rows(request: Request, viewer: Viewer, space_id: str):  # noqa: ANN202
+async def _rows(request: Request, viewer: Viewer, space_id: str):
     async with get_db(request).read() as session:
         space = await visible_space(session, viewer, space_id)
         rows = list((await session.execute(select(Chat).where(Chat.space_id == space_id, Chat.deleted_on.is_(None))

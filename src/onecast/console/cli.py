@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 console_users_app = typer.Typer(help="Console users (web console logins).", no_args_is_help=True)
-PasswordOpt = Annotated[Optional[str], typer.Option(help="Asked for when not given (ONECAST_CONSOLE_PASSWORD)",
+PasswordOpt = Annotated[str | None, typer.Option(help="Asked for when not given (ONECAST_CONSOLE_PASSWORD)",
                                                     envvar="ONECAST_CONSOLE_PASSWORD")]
 
 

@@ -73,7 +73,7 @@ async def _locked_row(session: AsyncSession, scope: str, key: str) -> ConsoleLog
         .with_for_update().execution_options(populate_existing=True))).scalar_one()
 
 
-async def begin(db, username: str | None, address: str) -> Attempt:  # noqa: ANN001
+async def begin(db, username: str | None, address: str) -> Attempt:
     """Count an attempt against the user name (None for an API key login) and the address,
     unless one of them is locked: then nothing is counted and `retry_after` says for how long."""
     keys = keys_for(username, address)
@@ -107,7 +107,7 @@ async def forget_user(session: AsyncSession, username: str) -> None:
                                                              ConsoleLoginFailures.key == clean_key(username)))
 
 
-async def purge_stale(db) -> int:  # noqa: ANN001
+async def purge_stale(db) -> int:
     async with db.transaction() as session:
         result = await session.execute(delete(ConsoleLoginFailures).where(
             ConsoleLoginFailures.last_attempt_on < utcnow() - WINDOW))

@@ -86,7 +86,7 @@ async def end_user_sessions(session: AsyncSession, user_id: str, username: str) 
     return result.rowcount or 0
 
 
-async def purge_expired(db) -> int:  # noqa: ANN001
+async def purge_expired(db) -> int:
     async with db.transaction() as session:
         result = await session.execute(delete(ConsoleSession).where(ConsoleSession.expires_on <= utcnow()))
         return result.rowcount or 0

@@ -62,7 +62,7 @@ async def _existing(session: AsyncSession, username: str) -> ConsoleUser:
     return user
 
 
-async def authenticate(db, username: str, password: str) -> ConsoleUser:  # noqa: ANN001
+async def authenticate(db, username: str, password: str) -> ConsoleUser:
     """The user whose name and password these are; else raises LoginRefused. No database
     connection is held while the hash is checked (checks may queue: console.passwords)."""
     async with db.read() as session:

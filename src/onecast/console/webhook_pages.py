@@ -35,7 +35,7 @@ PAGE = 25
 DELIVERY_STATES = ("pending", "delivered", "dead")
 
 
-def _body(hook, **changes: object) -> WebhookIn:  # noqa: ANN001
+def _body(hook, **changes: object) -> WebhookIn:
     """The hook as it is, with some fields changed (the service replaces the whole configuration)."""
     current = {"name": hook.name, "url": hook.url, "subscriptions": hook.subscriptions, "batch": hook.batch,
                "maxBatchSize": hook.max_batch_size, "batchTimeout": hook.batch_timeout, "enabled": hook.enabled}

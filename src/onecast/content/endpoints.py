@@ -115,7 +115,7 @@ async def put_retention(request: Request, principal: SpaceAuth, body: Retention)
 
 
 @router.get("/apispaces/{apiSpaceId}/content/{fileId}", responses=FILE_RESPONSE, response_class=Response)
-async def get_content(request: Request, principal: SpaceAuth, fileId: FileId) -> Response:  # noqa: N803
+async def get_content(request: Request, principal: SpaceAuth, fileId: FileId) -> Response:
     async with get_db(request).read() as session:
         row = await service.get_file(session, principal.space_id, fileId)
     return await _serve(request, row)
@@ -123,12 +123,12 @@ async def get_content(request: Request, principal: SpaceAuth, fileId: FileId) ->
 
 @router.delete("/apispaces/{apiSpaceId}/content/{fileId}", response_model=UploadedFile,
                description="Delete the file; its URL stops working at once. Answers with what was deleted.")
-async def delete_content(request: Request, principal: SpaceAuth, fileId: FileId) -> dict:  # noqa: N803
+async def delete_content(request: Request, principal: SpaceAuth, fileId: FileId) -> dict:
     row = await service.delete_file(get_db(request), storage(request), principal.space_id, fileId)
     return service.file_view(row, base_url(request))
 
 
-async def _presign(request: Request, principal, content_type: str, channel: str | None) -> dict:  # noqa: ANN001
+async def _presign(request: Request, principal, content_type: str, channel: str | None) -> dict:
     settings = get_settings(request)
     async with get_db(request).transaction() as session:
         return await service.presign(session, storage(request), principal.space_id, principal.actor,
@@ -149,14 +149,14 @@ async def presigned_upload(request: Request, principal: SpaceAuth, body: Presign
              responses=problem_responses(409, 413), description="A presigned upload checked against the "
                                                                 "channel's media limits.")
 async def channel_presigned_upload(request: Request, principal: SpaceAuth, body: PresignIn,
-                                   channelId: Annotated[str, Path(max_length=100)]) -> dict:  # noqa: N803
+                                   channelId: Annotated[str, Path(max_length=100)]) -> dict:
     return await _presign(request, principal, body.contentType, channelId)
 
 
 @router.post("/media/{fileId}/upload", status_code=204, response_class=Response, openapi_extra={"security": []},
              responses={204: {"description": "Stored"}, **problem_responses(403, 409, 413)},
              description="The upload URL of a presigned upload: the form fields it gave plus `file`.")
-async def presigned_target(request: Request, fileId: FileId, token: Annotated[str, Form(max_length=200)],  # noqa: N803
+async def presigned_target(request: Request, fileId: FileId, token: Annotated[str, Form(max_length=200)],
                            file: Annotated[UploadFile, File()]) -> Response:
     data = await file.read()
     await service.accept_upload(get_db(request), storage(request), fileId, token, file.filename, data)
@@ -166,13 +166,13 @@ async def presigned_target(request: Request, fileId: FileId, token: Annotated[st
 @router.get("/media/{accessKey}", responses={**FILE_RESPONSE, 302: {"description": "Redirect to the storage"}},
             response_class=Response, openapi_extra={"security": []},
             description="Public URL of uploaded content (the unguessable key is the credential).")
-async def media(request: Request, accessKey: Annotated[str, Path(max_length=64)]) -> Response:  # noqa: N803
+async def media(request: Request, accessKey: Annotated[str, Path(max_length=64)]) -> Response:
     async with get_db(request).read() as session:
         row = await service.by_access_key(session, accessKey)
     return await _serve(request, row)
 
 
-async def _serve(request: Request, row) -> Response:  # noqa: ANN001
+async def _serve(request: Request, row) -> Response:
     store = storage(request)
     url = store.download_url(row.storage_key, 300)
     if url is not None:

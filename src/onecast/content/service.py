@@ -64,7 +64,7 @@ def _new_row(space_id: str, name: str, mime: str, folder: str | None, channel: s
                        created_on=now, created_by=actor, updated_on=now, updated_by=actor, **fields)
 
 
-async def store(db, storage: Storage, space_id: str, actor: str, *, name: str, mime: str, data: bytes,  # noqa: ANN001
+async def store(db, storage: Storage, space_id: str, actor: str, *, name: str, mime: str, data: bytes,
                 folder: str | None, channel: str | None, global_max: int) -> ContentFile:
     async with db.read() as session:
         ctype = await channel_type(session, space_id, channel)
@@ -99,7 +99,7 @@ async def presign(session: AsyncSession, storage: Storage, space_id: str, actor:
     return {"mediaUrl": media_url(base, row), "uploadUrl": upload, "uploadMethod": "POST", "uploadFormData": form}
 
 
-async def accept_upload(db, storage: Storage, file_id: str, token: str, filename: str | None,  # noqa: ANN001
+async def accept_upload(db, storage: Storage, file_id: str, token: str, filename: str | None,
                         data: bytes) -> ContentFile:
     """The file of a presigned upload: the token is the credential, once, before it expires. The
     upload is claimed first, so two requests with the same token cannot both write the file."""
@@ -148,7 +148,7 @@ async def by_access_key(session: AsyncSession, access_key: str) -> ContentFile:
     return row
 
 
-async def delete_file(db, storage: Storage, space_id: str, file_id: str) -> ContentFile:  # noqa: ANN001
+async def delete_file(db, storage: Storage, space_id: str, file_id: str) -> ContentFile:
     async with db.transaction() as session:
         row = await session.get(ContentFile, file_id, with_for_update=True)
         if row is None or row.space_id != space_id:
@@ -172,7 +172,7 @@ async def set_retention(session: AsyncSession, space_id: str, days: int) -> int:
     return days
 
 
-async def purge_expired(db, storage: Storage, default_days: int, batch: int = 500) -> int:  # noqa: ANN001
+async def purge_expired(db, storage: Storage, default_days: int, batch: int = 500) -> int:
     """Delete files older than their space's retention and presigned uploads that never came."""
     now = utcnow()
     async with db.read() as session:

@@ -72,13 +72,15 @@ class LocalStorage:
 
 class S3Storage:
     """Any S3-compatible store (AWS, MinIO, Ceph, R2...) through boto3, an optional dependency
-    (`pip install boto3`); credentials come from the usual AWS_* environment or config."""
+    (`pip install 'onecast[s3]'`); credentials come from the usual AWS_* environment or config."""
 
     def __init__(self, bucket: str, endpoint_url: str | None = None, region: str | None = None,
                  client: Any = None) -> None:
         if client is None:
-            import boto3  # optional: only an S3 deployment needs it
-
+            try:
+                import boto3  # optional: only an S3 deployment needs it
+            except ImportError as missing:
+                raise RuntimeError("ONECAST_CONTENT_STORAGE=s3 needs boto3: pip install 'onecast[s3]'") from missing
             client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None)
         self.bucket = bucket
         self.client = client
@@ -109,7 +111,7 @@ class S3Storage:
                                                   ExpiresIn=seconds)
 
 
-def storage_for(settings) -> Storage:  # noqa: ANN001
+def storage_for(settings) -> Storage:
     if settings.content_storage == "s3":
         if not settings.content_s3_bucket:
             raise RuntimeError("ONECAST_CONTENT_STORAGE=s3 needs ONECAST_CONTENT_S3_BUCKET")

@@ -9,9 +9,19 @@ from fastapi.responses import JSONResponse
 
 from onecast.appusers.auth import CallerAuth
 from onecast.conversations import service
-from onecast.conversations.schemas import (ConversationIn, ConversationOut, ConversationUpdate, MessagePost,
-                                           MessageSent, MessagesPage, ParticipantIn, ParticipantOut,
-                                           ProfileIdStr, StatusUpdate, StreamEvent)
+from onecast.conversations.schemas import (
+    ConversationIn,
+    ConversationOut,
+    ConversationUpdate,
+    MessagePost,
+    MessageSent,
+    MessagesPage,
+    ParticipantIn,
+    ParticipantOut,
+    ProfileIdStr,
+    StatusUpdate,
+    StreamEvent,
+)
 from onecast.kit.errors import problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
@@ -28,7 +38,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 WITH_ETAG = {"model": ConversationOut, "description": "The conversation; its ETag is in the `ETag` header"}
 
 
-def _doc(conversation, count: int, status: int = 200) -> JSONResponse:  # noqa: ANN001
+def _doc(conversation, count: int, status: int = 200) -> JSONResponse:
     return JSONResponse(service.view(conversation, count), status_code=status,
                         headers={"ETag": service.etag(conversation)})
 
@@ -53,7 +63,7 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversationId}", responses={200: WITH_ETAG})
-async def get_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def get_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,
                            include_deleted: IncludeDeleted = False) -> JSONResponse:
     async with get_db(request).read() as session:
         conversation, _ = await service.visible(session, caller, conversationId, include_deleted=include_deleted)
@@ -62,7 +72,7 @@ async def get_conversation(request: Request, caller: CallerAuth, conversationId:
 
 
 @router.put("/conversations/{conversationId}", responses={200: WITH_ETAG, **problem_responses(412)})
-async def update_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def update_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,
                               body: ConversationUpdate, if_match: IfMatch = None) -> JSONResponse:
     async with get_db(request).transaction() as session:
         conversation = await service.update(session, caller, conversationId, body.model_dump(mode="json"), if_match)
@@ -71,7 +81,7 @@ async def update_conversation(request: Request, caller: CallerAuth, conversation
 
 
 @router.delete("/conversations/{conversationId}", status_code=204, responses=problem_responses(412))
-async def delete_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def delete_conversation(request: Request, caller: CallerAuth, conversationId: ConversationId,
                               if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         await service.remove(session, caller, conversationId, if_match)
@@ -79,7 +89,7 @@ async def delete_conversation(request: Request, caller: CallerAuth, conversation
 
 
 @router.get("/conversations/{conversationId}/participants", response_model=list[ParticipantOut])
-async def list_participants(request: Request, caller: CallerAuth, conversationId: ConversationId) -> list[dict]:  # noqa: N803
+async def list_participants(request: Request, caller: CallerAuth, conversationId: ConversationId) -> list[dict]:
     async with get_db(request).read() as session:
         conversation, _ = await service.visible(session, caller, conversationId)
         members = await service.participants(session, caller.space_id, conversation.id)
@@ -88,7 +98,7 @@ async def list_participants(request: Request, caller: CallerAuth, conversationId
 
 @router.post("/conversations/{conversationId}/participants", status_code=201, response_model=None,
              responses={201: {"description": "Added"}})
-async def add_participants(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def add_participants(request: Request, caller: CallerAuth, conversationId: ConversationId,
                            body: Annotated[list[ParticipantIn], Body(min_length=1, max_length=1000)]) -> Response:
     async with get_db(request).transaction() as session:
         await service.add_participants(session, caller, conversationId, {p.id: p.role for p in body})
@@ -96,15 +106,15 @@ async def add_participants(request: Request, caller: CallerAuth, conversationId:
 
 
 @router.delete("/conversations/{conversationId}/participants", status_code=204)
-async def remove_participants(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
-                              id: Annotated[list[ProfileIdStr], Query(min_length=1, max_length=1000)]) -> Response:  # noqa: A002
+async def remove_participants(request: Request, caller: CallerAuth, conversationId: ConversationId,
+                              id: Annotated[list[ProfileIdStr], Query(min_length=1, max_length=1000)]) -> Response:
     async with get_db(request).transaction() as session:
         await service.remove_participants(session, caller, conversationId, list(dict.fromkeys(id)))
     return Response(status_code=204)
 
 
 @router.post("/conversations/{conversationId}/typing", status_code=204)
-async def typing_on(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def typing_on(request: Request, caller: CallerAuth, conversationId: ConversationId,
                     profile_id: OnBehalfOf = None) -> Response:
     async with get_db(request).transaction() as session:
         await service.typing(session, caller, conversationId, True, profile_id)
@@ -112,7 +122,7 @@ async def typing_on(request: Request, caller: CallerAuth, conversationId: Conver
 
 
 @router.delete("/conversations/{conversationId}/typing", status_code=204)
-async def typing_off(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def typing_off(request: Request, caller: CallerAuth, conversationId: ConversationId,
                      profile_id: OnBehalfOf = None) -> Response:
     async with get_db(request).transaction() as session:
         await service.typing(session, caller, conversationId, False, profile_id)
@@ -120,7 +130,7 @@ async def typing_off(request: Request, caller: CallerAuth, conversationId: Conve
 
 
 @router.post("/conversations/{conversationId}/messages", response_model=MessageSent)
-async def send_message(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def send_message(request: Request, caller: CallerAuth, conversationId: ConversationId,
                        body: MessagePost) -> dict:
     async with get_db(request).transaction() as session:
         message = await service.post_message(session, caller, conversationId,
@@ -130,7 +140,7 @@ async def send_message(request: Request, caller: CallerAuth, conversationId: Con
 
 @router.get("/conversations/{conversationId}/messages", response_model=MessagesPage,
             summary="Messages from an event backwards (default: the newest); page with earliestEventId - 1")
-async def get_messages(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def get_messages(request: Request, caller: CallerAuth, conversationId: ConversationId,
                        start: FromEvent = None, limit: Limit = 100) -> dict:
     async with get_db(request).read() as session:
         return await service.messages_backward(session, caller, conversationId, start, limit)
@@ -138,7 +148,7 @@ async def get_messages(request: Request, caller: CallerAuth, conversationId: Con
 
 @router.get("/conversations/{conversationId}/events", response_model=list[StreamEvent],
             summary="The conversation's event stream from an event forwards (to fill gaps)")
-async def get_events(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def get_events(request: Request, caller: CallerAuth, conversationId: ConversationId,
                      start: FromEvent = None, limit: Limit = 100) -> list[dict]:
     async with get_db(request).read() as session:
         return await service.events_forward(session, caller, conversationId, start or 0, limit)
@@ -146,7 +156,7 @@ async def get_events(request: Request, caller: CallerAuth, conversationId: Conve
 
 @router.post("/conversations/{conversationId}/messages/statusupdates", response_model=None,
              responses={200: {"description": "Recorded"}})
-async def post_status_updates(request: Request, caller: CallerAuth, conversationId: ConversationId,  # noqa: N803
+async def post_status_updates(request: Request, caller: CallerAuth, conversationId: ConversationId,
                               body: Annotated[list[StatusUpdate], Body(min_length=1, max_length=100)],
                               profile_id: OnBehalfOf = None) -> Response:
     async with get_db(request).transaction() as session:

@@ -13,9 +13,9 @@ Text = Annotated[str, StringConstraints(max_length=2000)]
 
 
 class Privileges(BaseModel):
-    canSend: bool  # noqa: N815
-    canAddParticipants: bool  # noqa: N815
-    canRemoveParticipants: bool  # noqa: N815
+    canSend: bool
+    canAddParticipants: bool
+    canRemoveParticipants: bool
 
 
 class Roles(BaseModel):
@@ -44,9 +44,9 @@ class ConversationIn(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     description: Text | None = None
     roles: Roles
-    isPublic: bool  # noqa: N815
+    isPublic: bool
     participants: Annotated[list[ParticipantIn], Field(max_length=1000)] = []
-    messageScope: Literal["a2p", "p2p"] = "p2p"  # noqa: N815
+    messageScope: Literal["a2p", "p2p"] = "p2p"
 
 
 class ConversationUpdate(BaseModel):
@@ -54,7 +54,7 @@ class ConversationUpdate(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     description: Text | None = None
     roles: Roles
-    isPublic: bool | None = None  # noqa: N815
+    isPublic: bool | None = None
 
 
 class ConversationOut(BaseModel):
@@ -62,16 +62,16 @@ class ConversationOut(BaseModel):
     name: str
     description: str | None
     roles: Roles
-    isPublic: bool  # noqa: N815
-    messageScope: str  # noqa: N815
-    participantCount: int  # noqa: N815
-    latestSentEventId: int | None  # noqa: N815
+    isPublic: bool
+    messageScope: str
+    participantCount: int
+    latestSentEventId: int | None
     etag: str = Field(alias="_etag")
-    createdOn: str | None = Field(alias="_createdOn")  # noqa: N815
-    updatedOn: str | None = Field(alias="_updatedOn")  # noqa: N815
-    createdBy: str = Field(alias="_createdBy")  # noqa: N815
-    updatedBy: str = Field(alias="_updatedBy")  # noqa: N815
-    isDeleted: bool = Field(alias="_isDeleted")  # noqa: N815
+    createdOn: str | None = Field(alias="_createdOn")
+    updatedOn: str | None = Field(alias="_updatedOn")
+    createdBy: str = Field(alias="_createdBy")
+    updatedBy: str = Field(alias="_updatedBy")
+    isDeleted: bool = Field(alias="_isDeleted")
 
 
 class MessagePart(BaseModel):
@@ -83,7 +83,7 @@ class MessagePart(BaseModel):
 
 
 class From(BaseModel):
-    profileId: ProfileIdStr  # noqa: N815
+    profileId: ProfileIdStr
     name: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
@@ -97,27 +97,27 @@ class MessagePost(BaseModel):
 
 class MessageSent(BaseModel):
     id: str
-    eventId: int  # noqa: N815
+    eventId: int
 
 
 class StatusUpdate(BaseModel):
-    messageIds: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],  # noqa: N815
+    messageIds: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
                           Field(min_length=1, max_length=1000)]
     status: Literal["delivered", "read"]
     timestamp: datetime | None = None
 
 
 class MessagesPage(BaseModel):
-    earliestEventId: int | None  # noqa: N815
-    latestEventId: int | None  # noqa: N815
+    earliestEventId: int | None
+    latestEventId: int | None
     messages: list[dict[str, Any]]
-    orphanedEvents: list[dict[str, Any]]  # noqa: N815
+    orphanedEvents: list[dict[str, Any]]
 
 
 class StreamEvent(BaseModel):
-    eventId: int  # noqa: N815
+    eventId: int
     id: str
     name: str
-    conversationId: str  # noqa: N815
+    conversationId: str
     data: dict[str, Any]
-    publishedOn: str  # noqa: N815
+    publishedOn: str

@@ -9,8 +9,7 @@ from sqlalchemy import and_, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.appusers.auth import Caller
-from onecast.conversations.models import (Conversation, ConversationEvent, ConversationMessage,
-                                          ConversationParticipant)
+from onecast.conversations.models import Conversation, ConversationEvent, ConversationMessage, ConversationParticipant
 from onecast.kit.clock import as_utc, iso, utcnow
 from onecast.kit.errors import Problem, forbidden, not_found
 from onecast.kit.etag import check_if_match, etag_for
@@ -52,7 +51,7 @@ async def participant_counts(session: AsyncSession, space_id: str, ids: list[str
     return dict(rows.all())
 
 
-def _publish(session: AsyncSession, conversation: Conversation, recipients, name: str, payload: dict,  # noqa: ANN001
+def _publish(session: AsyncSession, conversation: Conversation, recipients, name: str, payload: dict,
              actor: str, *, event_id: int | None = None, record: bool = True) -> None:
     doc = envelope(conversation.space_id, name, payload, created_by=actor, conversation_id=conversation.id,
                    conversation_event_id=event_id, revision=conversation.revision, etag=etag(conversation))

@@ -23,7 +23,7 @@ WRITERS = 4  # concurrent group transactions on PostgreSQL
 
 
 class OutcomeRecorder:
-    def __init__(self, db, settings: Settings) -> None:  # noqa: ANN001
+    def __init__(self, db, settings: Settings) -> None:
         self.db = db
         self.settings = settings
         self._waiting: list[tuple[Outcome, asyncio.Future]] = []

@@ -18,7 +18,7 @@ RECOVERY_AFTER = 3
 
 
 class ChannelRecovery:
-    def __init__(self, db) -> None:  # noqa: ANN001
+    def __init__(self, db) -> None:
         self.db = db
         self._failures: dict[tuple[str, str], int] = {}  # (space id, channel) -> transient failures in a row
 

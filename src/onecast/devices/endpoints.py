@@ -34,7 +34,7 @@ async def validate_push(request: Request, principal: SpaceAuth, body: Validation
 
 @router.get("/profiles/{profileId}/devices", response_model=list[DeviceOut], response_model_by_alias=True,
             summary="The profile's push devices")
-async def list_devices(request: Request, principal: SpaceAuth, profileId: ProfileId) -> list[dict]:  # noqa: N803
+async def list_devices(request: Request, principal: SpaceAuth, profileId: ProfileId) -> list[dict]:
     async with get_db(request).read() as session:
         return [service.device_view(d) for d in await service.list_devices(session, principal.space_id, profileId)]
 
@@ -44,8 +44,8 @@ async def list_devices(request: Request, principal: SpaceAuth, profileId: Profil
             summary="Register (or replace) a device's push registration",
             description="Creates the profile when it does not exist yet. A token already registered on "
                         "another profile or device of this API space moves here.")
-async def register_device(request: Request, principal: SpaceAuth, profileId: ProfileId,  # noqa: N803
-                          deviceId: DeviceId, body: DeviceIn) -> JSONResponse:  # noqa: N803
+async def register_device(request: Request, principal: SpaceAuth, profileId: ProfileId,
+                          deviceId: DeviceId, body: DeviceIn) -> JSONResponse:
     async with get_db(request).transaction() as session:
         device, created = await service.register_device(session, principal.space_id, profileId, deviceId, body,
                                                         principal.actor, AddressGuard.from_settings(get_settings(request)))
@@ -54,15 +54,15 @@ async def register_device(request: Request, principal: SpaceAuth, profileId: Pro
 
 
 @router.get("/profiles/{profileId}/devices/{deviceId}", response_model=DeviceOut, response_model_by_alias=True)
-async def get_device(request: Request, principal: SpaceAuth, profileId: ProfileId,  # noqa: N803
-                     deviceId: DeviceId) -> dict:  # noqa: N803
+async def get_device(request: Request, principal: SpaceAuth, profileId: ProfileId,
+                     deviceId: DeviceId) -> dict:
     async with get_db(request).read() as session:
         return service.device_view(await service.require_device(session, principal.space_id, profileId, deviceId))
 
 
 @router.delete("/profiles/{profileId}/devices/{deviceId}", status_code=204, summary="Remove a device")
-async def delete_device(request: Request, principal: SpaceAuth, profileId: ProfileId,  # noqa: N803
-                        deviceId: DeviceId) -> Response:  # noqa: N803
+async def delete_device(request: Request, principal: SpaceAuth, profileId: ProfileId,
+                        deviceId: DeviceId) -> Response:
     async with get_db(request).transaction() as session:
         device = await service.require_device(session, principal.space_id, profileId, deviceId, lock=True)
         await service.remove_device(session, device)

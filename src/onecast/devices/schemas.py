@@ -57,7 +57,7 @@ class PushRegistration(BaseModel):
     webPush: WebPushRegistration | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "PushRegistration":
+    def _one(self) -> PushRegistration:
         given = [name for name in ("fcm", "apns", "webPush") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of fcm, apns, webPush")

@@ -21,10 +21,10 @@ MAX_RECIPIENTS = 100  # per mail, as RFC 5321 asks servers to accept at least
 
 
 class InboundHandler:
-    def __init__(self, db: Any) -> None:  # noqa: ANN401
+    def __init__(self, db: Any) -> None:
         self.db = db
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return "452 4.5.3 Too many recipients"
@@ -44,7 +44,7 @@ class InboundHandler:
         envelope.onecast_routes = routes  # type: ignore[attr-defined]
         return "250 2.1.5 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content or b""
         raw = content if isinstance(content, bytes) else content.encode("utf-8", errors="replace")
         try:
@@ -68,7 +68,7 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
-async def start_listener(db: Any, settings: Settings) -> asyncio.Server:  # noqa: ANN401
+async def start_listener(db: Any, settings: Settings) -> asyncio.Server:
     """Bind and serve on this event loop; returns once the port is open."""
     handler = InboundHandler(db)
     hostname = settings.inbound_smtp_hostname or socket.gethostname()
@@ -84,7 +84,7 @@ async def start_listener(db: Any, settings: Settings) -> asyncio.Server:  # noqa
     return server
 
 
-async def run(db: Any, settings: Settings, stop: asyncio.Event) -> None:  # noqa: ANN401
+async def run(db: Any, settings: Settings, stop: asyncio.Event) -> None:
     """The SERVICES entry: listen until the worker stops."""
     if not settings.inbound_smtp_enabled:
         return
@@ -100,5 +100,5 @@ async def run(db: Any, settings: Settings, stop: asyncio.Event) -> None:  # noqa
         server.close()
         try:
             await asyncio.wait_for(server.wait_closed(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

@@ -60,7 +60,7 @@ class _TextOfHtml(HTMLParser):
         self.chunks: list[str] = []
         self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ANN401
+    def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in ("script", "style", "head"):
             self._skip += 1
         elif tag in self.BREAKS:

@@ -133,7 +133,7 @@ async def _to_sms(session: AsyncSession, route: Email2SmsRoute, mail: ReceivedMa
         raise Refused(f"550 5.6.0 The SMS cannot be sent: {_one_line(problem.detail, 300)}") from None
 
 
-async def accept(db, routes: list[Route], mail: ReceivedMail, envelope_sender: str) -> None:  # noqa: ANN001
+async def accept(db, routes: list[Route], mail: ReceivedMail, envelope_sender: str) -> None:
     async with db.transaction() as session:
         for route in routes:
             if isinstance(route, Email2SmsRoute):

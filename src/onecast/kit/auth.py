@@ -119,7 +119,7 @@ def enforce_key_rate(request: Request, principal: Principal) -> None:
 
 async def space_principal(
     principal: Annotated[Principal, Depends(authenticated)],
-    apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],  # noqa: N803
+    apiSpaceId: Annotated[str, Path(description="The API space id", max_length=64)],
 ) -> Principal:
     if apiSpaceId != principal.space_id:
         raise not_found("API space")

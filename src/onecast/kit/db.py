@@ -42,10 +42,10 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect):
         return as_utc(value)
 
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect):
         return as_utc(value)
 
 
@@ -61,7 +61,7 @@ def make_engine(async_url: str, *, pool_size: int = 10, sqlite_writer: bool = Tr
                                      max_overflow=2 if sqlite_writer else 5)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_connect(dbapi_connection, _record):
             # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -72,7 +72,7 @@ def make_engine(async_url: str, *, pool_size: int = 10, sqlite_writer: bool = Tr
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_writer else "BEGIN")
 
         return engine
@@ -87,7 +87,7 @@ class Database:
     lets run beside the writer.
     """
 
-    def __init__(self, async_url: str, settings: "Settings | None" = None) -> None:
+    def __init__(self, async_url: str, settings: Settings | None = None) -> None:
         self.url = async_url
         # Every session carries the process's settings: work with no request at hand (the send
         # path of the worker, inbound rules, email-to-SMS) reads them with `settings_of(session)`.
@@ -116,10 +116,9 @@ class Database:
                     await _mark_request_applied(session)
                 _run_after_commit(session)
             return
-        async with self._write_lock, self.sessionmaker() as session:
-            async with session.begin():
-                yield session
-                await _mark_request_applied(session)
+        async with self._write_lock, self.sessionmaker() as session, session.begin():
+            yield session
+            await _mark_request_applied(session)
         _run_after_commit(session)
 
     @asynccontextmanager
@@ -138,7 +137,7 @@ class Database:
 # claimed once the caller authenticated): each write transaction marks a claimed key "applied" in
 # the same commit, so a retry after a crash between the commit and the stored answer never
 # applies it twice.
-idempotency_claim: ContextVar["PendingKey | None"] = ContextVar("idempotency_claim", default=None)
+idempotency_claim: ContextVar[PendingKey | None] = ContextVar("idempotency_claim", default=None)
 
 
 async def _mark_request_applied(session: AsyncSession) -> None:
@@ -149,7 +148,7 @@ async def _mark_request_applied(session: AsyncSession) -> None:
                               {"scope": claim.scope, "key": claim.key})
 
 
-def settings_of(session: AsyncSession) -> "Settings":
+def settings_of(session: AsyncSession) -> Settings:
     """The settings of the Database that made `session` (the defaults for one made without)."""
     from onecast.config import Settings
 

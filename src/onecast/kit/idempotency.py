@@ -57,7 +57,7 @@ class PendingKey:
     scope: str | None = None
 
 
-class Replay(Exception):  # noqa: N818 - not an error: the stored answer, raised out of a dependency
+class Replay(Exception):
     def __init__(self, record: IdempotencyRecord) -> None:
         super().__init__(record.key)
         self.record = record
@@ -173,7 +173,7 @@ class IdempotencyMiddleware:
                 await _store_answer(scope["app"].state.db, pending.scope, key, status, headers, b"".join(chunks))
 
 
-async def _claim_record(db, scope_id: str, key: str, fingerprint: str,  # noqa: ANN001
+async def _claim_record(db, scope_id: str, key: str, fingerprint: str,
                         takeover: timedelta = PENDING_TAKEOVER) -> IdempotencyRecord | Problem | None:
     """None: claimed (a new pending record); the record: its answer to replay; else the 409."""
     now = utcnow()
@@ -215,7 +215,7 @@ async def _claim_record(db, scope_id: str, key: str, fingerprint: str,  # noqa: 
                        headers={"Retry-After": "1"})
 
 
-async def _store_answer(db, scope_id: str, key: str, status: int, headers: dict, body: bytes) -> None:  # noqa: ANN001
+async def _store_answer(db, scope_id: str, key: str, status: int, headers: dict, body: bytes) -> None:
     async with db.transaction() as session:
         record = (await session.execute(select(IdempotencyRecord).where(
             IdempotencyRecord.scope == scope_id, IdempotencyRecord.key == key).with_for_update()
@@ -233,7 +233,7 @@ async def _store_answer(db, scope_id: str, key: str, status: int, headers: dict,
         record.content_type = headers.get("content-type")
 
 
-async def purge_expired(db) -> int:  # noqa: ANN001
+async def purge_expired(db) -> int:
     """Forget answers older than the retention period; the worker calls this now and then."""
     async with db.transaction() as session:
         result = await session.execute(delete(IdempotencyRecord).where(
@@ -241,5 +241,5 @@ async def purge_expired(db) -> int:  # noqa: ANN001
         return result.rowcount or 0
 
 
-async def purge_expired_chore(db, settings) -> None:  # noqa: ANN001
+async def purge_expired_chore(db, settings) -> None:
     await purge_expired(db)

@@ -70,6 +70,7 @@ def _ring() -> MultiFernet:
         from onecast.config import Settings
 
         configure(read_key_file(key_file_for(_settings or Settings.from_env()), create=True))
+    assert _keyring is not None  # configure() set it
     return _keyring
 
 

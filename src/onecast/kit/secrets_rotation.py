@@ -8,12 +8,12 @@ from onecast.kit.secrets import EncryptedJSON, EncryptedText, rotate_text
 BATCH = 500
 
 
-def encrypted_columns(metadata) -> list[tuple]:  # noqa: ANN001
+def encrypted_columns(metadata) -> list[tuple]:
     return [(table, column) for table in metadata.sorted_tables for column in table.columns
             if isinstance(column.type, (EncryptedJSON, EncryptedText))]
 
 
-async def rotate_all(db, metadata) -> dict[str, int]:  # noqa: ANN001
+async def rotate_all(db, metadata) -> dict[str, int]:
     """Returns how many values each `table.column` had re-encrypted."""
     done: dict[str, int] = {}
     for table, column in encrypted_columns(metadata):

@@ -40,7 +40,7 @@ class AddressGuard:
         self.trusted = {_origin(url) for url in trusted_urls if url}
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "AddressGuard":
+    def from_settings(cls, settings: Any) -> AddressGuard:
         networks = ",".join(filter(None, (getattr(settings, "outbound_allowed_networks", ""),
                                           getattr(settings, "webhook_allowed_networks", ""))))
         return cls(networks, (getattr(settings, "push_fcm_base_url", ""), getattr(settings, "push_apns_base_url", "")))
@@ -81,7 +81,7 @@ class AddressGuard:
         except OSError as exc:
             raise ConnectionError(f"cannot resolve {host}: {exc}") from None
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if not self.allows(address):
                 raise BlockedTarget(f"{host} resolves to {address}, which is not a public address")
 

@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     from onecast.kit.db import Database
 
 
-def get_db(request: Request) -> "Database":
+def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_settings(request: Request) -> "Settings":
+def get_settings(request: Request) -> Settings:
     return request.app.state.settings

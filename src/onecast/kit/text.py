@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -109,7 +110,7 @@ def clean(data: Any) -> Any:
         if isinstance(value, dict):
             for key in [k for k in value if isinstance(k, str) and text_problem(k)]:
                 value[_cleaned(key)] = value.pop(key)
-            items = value.items()
+            items: Iterable[tuple[Any, Any]] = value.items()
         elif isinstance(value, list):
             items = enumerate(value)
         else:

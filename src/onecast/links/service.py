@@ -36,7 +36,7 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def rewrite(text: str, mode: str, shorten) -> str:  # noqa: ANN001
+def rewrite(text: str, mode: str, shorten) -> str:
     """Replace each link `mode` selects by `shorten(url)`; trailing punctuation stays text."""
     def replace(match: re.Match) -> str:
         marker, url = match.group(1), match.group(2)
@@ -70,7 +70,7 @@ def shorten_links(session: AsyncSession, space_id: str, message_id: str, mode: s
     if mode not in ("on", "marked"):
         return content
     own_bodies = {k: dict(v) for k, v in (content.get("channels") or {}).items()}
-    custom = {k: v for k, v in (content.get("customBody") or {}).items()}
+    custom = dict(content.get("customBody") or {})
     base = base_url(settings_of(session))  # the send path has no request: the session's settings
     for channel in channels:
         if channel.type not in SMS_TYPES:

@@ -3,7 +3,6 @@ accepted in chunks with a progress bar, then optionally delivered with a second 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +37,7 @@ def send_batch(
         except ValidationError as exc:
             fail(f"{file.name} line {number}: {validation_message(exc, {})}")
 
-    async def work(db, settings, principal) -> int:  # noqa: ANN001
+    async def work(db, settings, principal) -> int:
         with progress_bar() as bar:
             accepted = bar.add_task("Accepted", total=len(items))
             for start in range(0, len(items), CHUNK):

@@ -31,7 +31,7 @@ class To(BaseModel):
     lastName: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
-    def _has_recipient(self) -> "To":
+    def _has_recipient(self) -> To:
         extras = {k: v for k, v in (self.model_extra or {}).items() if isinstance(v, str) and v}
         if not (self.profileId or self.phoneNumber or self.email or self.fbMessengerId
                 or self.telegramChatId or extras):
@@ -53,7 +53,7 @@ class MessagePart(BaseModel):
     channels: list[ChannelName] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
-    def _has_content(self) -> "MessagePart":
+    def _has_content(self) -> MessagePart:
         if self.url is None and self.data is None:
             raise ValueError("a message part needs `url` or `data`")
         return self
@@ -89,7 +89,7 @@ class ChannelOptions(BaseModel):
     nativePush: NativePushOptions | None = None
 
     @model_validator(mode="after")
-    def _objects_only(self) -> "ChannelOptions":
+    def _objects_only(self) -> ChannelOptions:
         for key, value in (self.model_extra or {}).items():
             if not isinstance(value, dict):
                 raise ValueError(f"channelOptions.{key} must be an object")
@@ -129,7 +129,7 @@ class MessageIn(BaseModel):
         return rules
 
     @model_validator(mode="after")
-    def _content(self) -> "MessageIn":
+    def _content(self) -> MessageIn:
         if self.body is not None and self.messageParts:
             raise ValueError("use either `body` or `messageParts`, not both")
         if self.templateId is not None and (self.body is not None or self.messageParts):

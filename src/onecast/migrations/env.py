@@ -16,7 +16,7 @@ def _url() -> str:
     return database_url_for(config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url)
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():

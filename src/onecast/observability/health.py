@@ -14,7 +14,7 @@ def expected_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
-async def readiness(db) -> dict[str, object]:  # noqa: ANN001
+async def readiness(db) -> dict[str, object]:
     """{"ready": bool, "checks": {...}}; never raises for a database that is down."""
     checks: dict[str, object] = {}
     try:

@@ -7,7 +7,7 @@ from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import utcnow
 
 
-async def queue_depth(db) -> dict[str, int]:  # noqa: ANN001
+async def queue_depth(db) -> dict[str, int]:
     """`due`: waiting now; `scheduled`: waiting for a retry or leased by a worker."""
     now = utcnow()
     async with db.read() as session:

@@ -20,8 +20,8 @@ router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", t
                         "`status` is BadNumber, CountryMismatch or On (valid); no live network lookup is made.")
 async def validate_single(
     _principal: SpaceAuth,
-    phoneNumber: Annotated[str, Query(min_length=1, max_length=64,  # noqa: N803
+    phoneNumber: Annotated[str, Query(min_length=1, max_length=64,
                                       description="International, or local with countryCode")],
-    countryCode: Annotated[str | None, Query(max_length=3, description="ISO 3166-1 alpha-2 or alpha-3")] = None,  # noqa: N803
+    countryCode: Annotated[str | None, Query(max_length=3, description="ISO 3166-1 alpha-2 or alpha-3")] = None,
 ) -> dict:
     return service.view(service.validate(phoneNumber, countryCode))

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -194,8 +194,8 @@ def _timestamp(field: str, text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
         value = value.replace(microsecond=value.microsecond // 1000 * 1000)
         _ = value + timedelta(milliseconds=1)  # the compiler compares whole milliseconds
     except (ValueError, OverflowError):
@@ -211,7 +211,7 @@ def format_value(value: Scalar) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     needs_quotes = (value == "" or value in ("true", "false") or value[0] in _SPECIAL_START
                     or NUMBER_RE.fullmatch(value) is not None)
     return f"'{value}'" if needs_quotes else value

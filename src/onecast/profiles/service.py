@@ -19,11 +19,11 @@ from onecast.kit.errors import Problem, invalid, not_found
 from onecast.kit.etag import etag_for
 from onecast.kit.events import record_event
 from onecast.kit.text import text_problem
-from onecast.realtime.notify import push_profile_update
 from onecast.profiles.documents import check_size, validate_channel, validate_fields, validate_id
 from onecast.profiles.models import Profile
 from onecast.profiles.query import Condition
 from onecast.profiles.query_sql import compile_conditions
+from onecast.realtime.notify import push_profile_update
 from onecast.spaces.models import ApiSpace
 
 # --- documents -------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ async def _read(websocket: WebSocket) -> None:
             await websocket.send_json({"name": "echo", "publishedOn": iso(utcnow())})
 
 
-async def _write(websocket: WebSocket, sub) -> None:  # noqa: ANN001
+async def _write(websocket: WebSocket, sub) -> None:
     while True:
         event = await sub.queue.get()
         if event is None:  # closing: the client fell too far behind, or its session ended
@@ -47,14 +47,14 @@ async def _write(websocket: WebSocket, sub) -> None:  # noqa: ANN001
         await websocket.send_json(event)
 
 
-async def _heartbeat(db, socket_id: str) -> None:  # noqa: ANN001
+async def _heartbeat(db, socket_id: str) -> None:
     while True:
         await asyncio.sleep(service.HEARTBEAT_SECONDS)
         async with db.transaction() as session:
             await service.seen(session, socket_id)
 
 
-async def _watch_session(db, sub, seconds: float) -> None:  # noqa: ANN001
+async def _watch_session(db, sub, seconds: float) -> None:
     """Closes the socket once its session expired, or ended without this process hearing of it
     (an end normally closes it at once: hub.close_sessions)."""
     while True:
@@ -66,7 +66,7 @@ async def _watch_session(db, sub, seconds: float) -> None:  # noqa: ANN001
 
 
 @router.websocket("/apispaces/{apiSpaceId}/socket")
-async def socket(websocket: WebSocket, apiSpaceId: str, token: str = "") -> None:  # noqa: N803
+async def socket(websocket: WebSocket, apiSpaceId: str, token: str = "") -> None:
     try:
         caller = await caller_from_token(websocket, token, apiSpaceId)  # type: ignore[arg-type]
     except Problem as problem:

@@ -16,12 +16,12 @@ from onecast.realtime.notify import CHANNEL
 log = structlog.get_logger("onecast.realtime")
 
 
-def _dsn(db) -> str:  # noqa: ANN001
+def _dsn(db) -> str:
     return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Listener:
-    def __init__(self, db) -> None:  # noqa: ANN001
+    def __init__(self, db) -> None:
         self.db = db
         self.users = 0
         self._conn: asyncpg.Connection | None = None
@@ -45,7 +45,7 @@ class Listener:
                 except Exception as exc:  # closing a broken connection: nothing left to do
                     log.warning("listener_close_failed", error=repr(exc))
 
-    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:  # noqa: ANN001
+    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
         notice = json.loads(payload)
         if "ref" in notice:
             task = asyncio.get_running_loop().create_task(self._deliver_large(notice["ref"]))
@@ -64,7 +64,7 @@ class Listener:
 _LISTENERS: dict[int, Listener] = {}
 
 
-def listener_for(db) -> Listener | None:  # noqa: ANN001
+def listener_for(db) -> Listener | None:
     """None on SQLite, where the one server process delivers to its hub directly."""
     if db.is_sqlite:
         return None

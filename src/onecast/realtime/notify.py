@@ -41,14 +41,14 @@ def envelope(space_id: str, name: str, payload: dict[str, Any], *, created_by: s
     return event_doc
 
 
-def emit(session, space_id: str, recipients: list[str] | set[str], event_doc: dict[str, Any]) -> None:  # noqa: ANN001
+def emit(session, space_id: str, recipients: list[str] | set[str], event_doc: dict[str, Any]) -> None:
     """Queue an event for the sockets of these profiles, sent if the transaction commits."""
     if not recipients:
         return
     session.info.setdefault(_KEY, []).append({"space": space_id, "to": sorted(set(recipients)), "event": event_doc})
 
 
-def close_sockets(session, space_id: str, session_ids: list[str] | None) -> None:  # noqa: ANN001
+def close_sockets(session, space_id: str, session_ids: list[str] | None) -> None:
     """Close the sockets of these app sessions (None: every socket of the space) once the
     transaction commits, in every server process, the way events travel."""
     session.info.setdefault(_KEY, []).append({"space": space_id, "ended": session_ids})
@@ -85,7 +85,7 @@ def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
 
 
-def push_profile_update(session, space_id: str, profile_id: str, doc: dict[str, Any], etag: str,  # noqa: ANN001
+def push_profile_update(session, space_id: str, profile_id: str, doc: dict[str, Any], etag: str,
                         revision: int) -> None:
     """profile.update to the user's own sockets."""
     emit(session, space_id, [profile_id],

@@ -42,7 +42,7 @@ async def online(session: AsyncSession, space_id: str, profile_ids: list[str]) -
     return {p: {"connections": n, "since": since, "seen": seen_on} for p, n, since, seen_on in rows.all()}
 
 
-async def purge_chore(db, settings) -> None:  # noqa: ANN001
+async def purge_chore(db, settings) -> None:
     """Forget sockets of dead processes and large notices every listener has had time to read."""
     async with db.transaction() as session:
         await session.execute(delete(SocketConnection).where(SocketConnection.seen_on < utcnow() - STALE_AFTER))

@@ -33,7 +33,7 @@ class RetentionOut(RetentionIn):
 
 @router.get("/apispaces/{apiSpaceId}/retention", response_model=RetentionOut,
             summary="The API space's data retention configuration")
-async def get_retention(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:  # noqa: N803
+async def get_retention(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:
     from onecast.retention.models import RetentionPolicy
 
     async with get_db(request).read() as session:
@@ -43,7 +43,7 @@ async def get_retention(request: Request, principal: ManagedSpace, apiSpaceId: S
 @router.put("/apispaces/{apiSpaceId}/retention", response_model=RetentionOut,
             summary="Update the API space's data retention configuration",
             description="Applied by the worker every few minutes; messages still being delivered are kept.")
-async def put_retention(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
+async def put_retention(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,
                         body: RetentionIn) -> dict:
     async with get_db(request).transaction() as session:
         return service.view(apiSpaceId, await service.put(session, apiSpaceId, body.model_dump()))

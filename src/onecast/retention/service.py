@@ -90,7 +90,7 @@ async def _events_batch(session: AsyncSession, policy: RetentionPolicy) -> int:
     return len(ids)
 
 
-async def apply(db, space_id: str) -> dict[str, int]:  # noqa: ANN001
+async def apply(db, space_id: str) -> dict[str, int]:
     """Apply one space's policy until nothing old is left; returns how many rows each part touched."""
     done = {"messages": 0, "events": 0}
     parts = (("messages", _messages_batch), ("events", _events_batch))
@@ -111,7 +111,7 @@ async def apply(db, space_id: str) -> dict[str, int]:  # noqa: ANN001
     return done
 
 
-async def chore(db, settings) -> None:  # noqa: ANN001
+async def chore(db, settings) -> None:
     """Periodic: every space with a policy."""
     async with db.read() as session:
         spaces = list((await session.execute(select(RetentionPolicy.space_id))).scalars())

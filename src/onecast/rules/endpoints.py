@@ -31,7 +31,7 @@ def _one(rule: InboundRule, status: int = 200) -> JSONResponse:
             summary="Opt-in changes made by inbound keywords, newest first (audit trail)")
 async def list_optin_changes(
     request: Request, principal: SpaceAuth,
-    profileId: Annotated[str | None, Query(min_length=1, max_length=255)] = None,  # noqa: N803
+    profileId: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict:
@@ -52,11 +52,11 @@ def _crud(path: str, kind: str, body_model: type[BaseModel], what: str, create_d
             rule = await service.create_rule(session, principal.space_id, kind, body, principal.actor)
         return _one(rule, 201)
 
-    async def get(request: Request, principal: SpaceAuth, messageRulesId: RuleId) -> JSONResponse:  # noqa: N803
+    async def get(request: Request, principal: SpaceAuth, messageRulesId: RuleId) -> JSONResponse:
         async with get_db(request).read() as session:
             return _one(await service.get_rule(session, principal.space_id, kind, messageRulesId))
 
-    async def replace(request: Request, principal: SpaceAuth, messageRulesId: RuleId, body: body_model,  # noqa: N803
+    async def replace(request: Request, principal: SpaceAuth, messageRulesId: RuleId, body: body_model,
                       if_match: IfMatch = None) -> JSONResponse:
         async with get_db(request).transaction() as session:
             current = await service.get_rule(session, principal.space_id, kind, messageRulesId, lock=True)
@@ -65,7 +65,7 @@ def _crud(path: str, kind: str, body_model: type[BaseModel], what: str, create_d
                                              principal.actor)
         return _one(rule)
 
-    async def delete(request: Request, principal: SpaceAuth, messageRulesId: RuleId,  # noqa: N803
+    async def delete(request: Request, principal: SpaceAuth, messageRulesId: RuleId,
                      if_match: IfMatch = None) -> Response:
         async with get_db(request).transaction() as session:
             current = await service.get_rule(session, principal.space_id, kind, messageRulesId, lock=True)

@@ -134,7 +134,7 @@ async def apply_inbound_rules(session: AsyncSession, space_id: str, message: Mes
     try:
         async with session.begin_nested():
             await _apply(session, space_id, message, profile)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.exception("automation_failed", message_id=message.id)
         record_event(session, space_id, "automation.skipped", message.id,
                      {"inboundMessageId": message.id, "reason": "RuleFailed", "detail": repr(exc)[:500]})

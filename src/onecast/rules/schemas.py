@@ -34,7 +34,7 @@ class _RuleBase(BaseModel):
     keyword: str = Field(min_length=1, max_length=2000, description="Comma-separated keywords ('*' matches any)")
 
     @model_validator(mode="after")
-    def _keywords(self) -> "_RuleBase":
+    def _keywords(self) -> _RuleBase:
         words = [w.strip() for w in self.keyword.split(",")]
         if not all(words) or any(len(w) > 200 for w in words):
             raise ValueError("keyword is a comma-separated list of non-empty keywords of at most 200 characters")
@@ -46,7 +46,7 @@ class InboundRuleIn(_RuleBase):
     actionData: ActionData = Field(default_factory=ActionData)
 
     @model_validator(mode="after")
-    def _data(self) -> "InboundRuleIn":
+    def _data(self) -> InboundRuleIn:
         if self.action == "replyMessage" and not self.actionData.messageParts:
             raise ValueError("a replyMessage rule needs actionData.messageParts")
         if self.action == "profileUpdate" and not self.actionData.profileUpdate:
@@ -70,7 +70,7 @@ class OptOutRuleIn(_RuleBase):
                                            "profile's `locale` when it has one")
 
     @model_validator(mode="after")
-    def _help_replies(self) -> "OptOutRuleIn":
+    def _help_replies(self) -> OptOutRuleIn:
         if self.actionData.opt == "help" and not self.actionData.messageParts:
             raise ValueError("a help rule needs actionData.messageParts (the help text)")
         return self

@@ -18,7 +18,7 @@ FCM, APNS_TOKEN, APNS_CERT = "fcm", "apnsToken", "apnsCert"
 KEY_PREFIX = "spacepush:"  # provider-pool key of the implicit nativePush channel: spacepush:<space id>
 
 
-def _stmt(space_id: str, kind: str, app: str = "", environment: str = ""):  # noqa: ANN202
+def _stmt(space_id: str, kind: str, app: str = "", environment: str = ""):
     return select(SpacePushCredential).where(
         SpacePushCredential.space_id == space_id, SpacePushCredential.kind == kind,
         SpacePushCredential.app == app, SpacePushCredential.environment == environment)

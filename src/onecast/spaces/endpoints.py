@@ -17,7 +17,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["API spaces"], responses=prob
 SpaceId = Annotated[str, Path(max_length=64)]
 
 
-async def account_space(request: Request, principal: KeyAuth, apiSpaceId: SpaceId) -> Principal:  # noqa: N803
+async def account_space(request: Request, principal: KeyAuth, apiSpaceId: SpaceId) -> Principal:
     """404 for a space outside the key's account, before the body is even read."""
     async with get_db(request).read() as session:
         await service.get_space(session, principal.account_id, apiSpaceId)
@@ -41,7 +41,7 @@ async def create_space(request: Request, principal: KeyAuth, body: SpaceIn) -> d
 
 
 @router.get("/apispaces/{apiSpaceId}", response_model=SpaceOut, responses=problem_responses(404))
-async def get_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:  # noqa: N803
+async def get_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId) -> dict:
     async with get_db(request).read() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId)
         response.headers["ETag"] = etag_for(space.id, space.revision)
@@ -49,7 +49,7 @@ async def get_space(request: Request, response: Response, principal: ManagedSpac
 
 
 @router.put("/apispaces/{apiSpaceId}", response_model=SpaceOut, responses=problem_responses(404, 412))
-async def update_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
+async def update_space(request: Request, response: Response, principal: ManagedSpace, apiSpaceId: SpaceId,
                        body: SpaceIn, if_match: IfMatch = None) -> dict:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
@@ -60,7 +60,7 @@ async def update_space(request: Request, response: Response, principal: ManagedS
 
 
 @router.delete("/apispaces/{apiSpaceId}", status_code=204, responses=problem_responses(404, 412))
-async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
+async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,
                        if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         space = await service.get_space(session, principal.account_id, apiSpaceId, lock=True)
@@ -71,22 +71,22 @@ async def delete_space(request: Request, principal: ManagedSpace, apiSpaceId: Sp
 
 
 @router.get("/apispaces/{apiSpaceId}/keys", response_model=list[KeyOut], responses=problem_responses(404))
-async def list_keys(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> list[dict]:  # noqa: N803
+async def list_keys(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId) -> list[dict]:
     async with get_db(request).read() as session:
         return [service.key_view(k) for k in await service.list_keys(session, apiSpaceId)]
 
 
 @router.post("/apispaces/{apiSpaceId}/keys", status_code=201, response_model=KeyCreated,
              responses=problem_responses(404))
-async def create_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId, body: KeyIn) -> dict:  # noqa: N803
+async def create_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId, body: KeyIn) -> dict:
     async with get_db(request).transaction() as session:
         key, raw = await service.create_key(session, apiSpaceId, body.name)
         return {**service.key_view(key), "apiKey": raw}
 
 
 @router.delete("/apispaces/{apiSpaceId}/keys/{keyId}", status_code=204, responses=problem_responses(404))
-async def revoke_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,  # noqa: N803
-                     keyId: Annotated[str, Path(max_length=64)]) -> Response:  # noqa: N803
+async def revoke_key(request: Request, principal: ManagedSpace, apiSpaceId: SpaceId,
+                     keyId: Annotated[str, Path(max_length=64)]) -> Response:
     async with get_db(request).transaction() as session:
         await service.revoke_key(session, apiSpaceId, keyId)
     key_cache(request).clear()

@@ -35,9 +35,9 @@ def _response(doc: dict, template: Template, status: int = 200) -> JSONResponse:
                         "(WhatsApp/HSM). The next page's cursor is in `X-Next-Cursor` and a `Link: rel=next`.")
 async def list_templates(
     request: Request, response: Response, principal: SpaceAuth,
-    includeDeleted: bool = False,  # noqa: N803
-    channelId: Annotated[str | None, Query(max_length=100)] = None,  # noqa: N803
-    channelStatus: ApprovalStatus | None = None,  # noqa: N803
+    includeDeleted: bool = False,
+    channelId: Annotated[str | None, Query(max_length=100)] = None,
+    channelStatus: ApprovalStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict]:
@@ -64,8 +64,8 @@ async def create_template(request: Request, principal: SpaceAuth, body: Template
 
 
 @router.get("/templates/{templateId}", responses={200: DOC})
-async def get_template(request: Request, principal: SpaceAuth, templateId: TemplateId,  # noqa: N803
-                       includeDeleted: bool = False) -> JSONResponse:  # noqa: N803
+async def get_template(request: Request, principal: SpaceAuth, templateId: TemplateId,
+                       includeDeleted: bool = False) -> JSONResponse:
     async with get_db(request).read() as session:
         template = await service.get_template(session, principal.space_id, templateId,
                                               include_deleted=includeDeleted)
@@ -75,7 +75,7 @@ async def get_template(request: Request, principal: SpaceAuth, templateId: Templ
 
 @router.put("/templates/{templateId}", responses={200: DOC, **problem_responses(412)},
             description="Replace the template; without `approved` its approvals are kept.")
-async def replace_template(request: Request, principal: SpaceAuth, templateId: TemplateId,  # noqa: N803
+async def replace_template(request: Request, principal: SpaceAuth, templateId: TemplateId,
                            body: TemplateUpdate, if_match: IfMatch = None) -> JSONResponse:
     async with get_db(request).transaction() as session:
         template = await service.get_template(session, principal.space_id, templateId, lock=True)
@@ -86,7 +86,7 @@ async def replace_template(request: Request, principal: SpaceAuth, templateId: T
 
 
 @router.delete("/templates/{templateId}", status_code=204, responses=problem_responses(412))
-async def delete_template(request: Request, principal: SpaceAuth, templateId: TemplateId,  # noqa: N803
+async def delete_template(request: Request, principal: SpaceAuth, templateId: TemplateId,
                           if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         template = await service.get_template(session, principal.space_id, templateId, lock=True)

@@ -77,7 +77,7 @@ class _DeadlineContext(RenderContext):
         _check_deadline()
         super().raise_for_loop_limit(length)
 
-    def filter(self, name: str, token: Any) -> Callable[..., object]:  # noqa: A003
+    def filter(self, name: str, token: Any) -> Callable[..., object]:
         func = super().filter(name, token)
         bounds: Bounds = self.env.bounds
 
@@ -95,7 +95,7 @@ class _DeadlineContext(RenderContext):
 class _SandboxTemplate(BoundTemplate):
     context_class = _DeadlineContext
 
-    def _get_buffer(self):  # noqa: ANN202
+    def _get_buffer(self):
         return _DeadlineBuffer(limit=self.env.output_stream_limit or 1_000_000)
 
 
@@ -177,7 +177,7 @@ class Sandbox:
             raise _render_problem(code, field, _describe(exc)) from None
         except RecursionError:
             raise _render_problem("TemplateRenderLimit", field, "the template nests too deeply") from None
-        except Exception as exc:  # noqa: BLE001 - whatever a template makes Python raise is the template's error
+        except Exception as exc:
             raise _render_problem("TemplateRenderError", field, f"{type(exc).__name__}: {exc}"[:300]) from None
         finally:
             _deadline.reset(token)

@@ -51,7 +51,7 @@ class _TemplateBody(BaseModel):
                                      "`reject`: the send is refused unless the variable has a value or a default")
 
     @model_validator(mode="after")
-    def _content(self):  # noqa: ANN202
+    def _content(self):
         if not self.messageParts and not self.channels:
             raise ValueError("a template needs messageParts or channels")
         import re

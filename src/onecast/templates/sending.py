@@ -116,7 +116,6 @@ async def apply_template(session: AsyncSession, space_id: str, item: MessageIn, 
     approvals = {c.channel: await _approval(session, template, c, field) for c in channels if _is_hsm(template, c)}
     rendered = await service.render_texts(session, settings_of(session), template, _texts(template, channels),
                                           render_values(item, merge_values))
-    doc = template.document or {}
     parts = _parts(template, rendered)
     body = next((p["data"] for p in parts if p.get("type") == "text/plain" and isinstance(p.get("data"), str)),
                 None)

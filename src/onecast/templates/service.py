@@ -265,7 +265,7 @@ class Revision:
     strict: bool
 
     @classmethod
-    def of(cls, template: Template) -> "Revision":
+    def of(cls, template: Template) -> Revision:
         return cls(template.space_id, template.id, template.revision, template.missing_variables == "reject")
 
 

@@ -30,7 +30,7 @@ async def create_verify(request: Request, principal: SpaceAuth, body: VerifyIn) 
             responses={204: {"description": "Unknown requestId, or its code was already verified (single use)"}},
             description="Check a code: CodeVerified, CodeNotVerified, CodeLocked (too many wrong codes) or "
                         "CodeExpired.")
-async def validate_verify(request: Request, principal: SpaceAuth, requestId: RequestId,  # noqa: N803
+async def validate_verify(request: Request, principal: SpaceAuth, requestId: RequestId,
                           body: ValidateIn) -> dict | Response:
     settings = get_settings(request)
     async with get_db(request).transaction() as session:

@@ -189,7 +189,7 @@ async def scrub(session: AsyncSession, request: VerifyRequest) -> bool:
     return True
 
 
-async def scrub_delivered(db, limit: int = 200) -> int:  # noqa: ANN001
+async def scrub_delivered(db, limit: int = 200) -> int:
     """Scrub every request whose SMS has left the worker; the number scrubbed."""
     async with db.transaction() as session:
         rows = (await session.execute(

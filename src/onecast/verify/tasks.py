@@ -11,7 +11,7 @@ from onecast.verify.service import scrub_delivered
 log = structlog.get_logger("onecast.verify")
 
 
-async def run(db, settings, stop: asyncio.Event) -> None:  # noqa: ANN001
+async def run(db, settings, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             while await scrub_delivered(db) > 0 and not stop.is_set():

@@ -14,8 +14,7 @@ from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.webhooks import catalogue, service
 from onecast.webhooks.models import Webhook
-from onecast.webhooks.schemas import (DeliveryOut, EventTypeOut, ReplayIn, ReplayOut, TemplateOut, WebhookIn,
-                                      WebhookOut)
+from onecast.webhooks.schemas import DeliveryOut, EventTypeOut, ReplayIn, ReplayOut, TemplateOut, WebhookIn, WebhookOut
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Webhooks"],
                    responses=problem_responses(400, 401, 404))
@@ -59,7 +58,7 @@ async def create_webhook(request: Request, principal: SpaceAuth, body: WebhookIn
 @router.get("/webhooks/availableevents", response_model=list[EventTypeOut], response_model_exclude_none=True,
             summary="Event types a webhook can subscribe to, with their filters")
 async def available_events(principal: SpaceAuth,
-                           includeSchemas: bool = False) -> list[dict]:  # noqa: N803
+                           includeSchemas: bool = False) -> list[dict]:
     out = []
     for kind in catalogue.EVENT_TYPES:
         item = {"type": kind.type, "description": kind.description,
@@ -88,7 +87,7 @@ async def available_templates_webhooks(principal: SpaceAuth) -> list[dict]:
 
 
 @router.get("/webhooks/{webhookId}", responses={200: DOC}, summary="Get a webhook configuration")
-async def get_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
+async def get_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,
                       include_deleted: IncludeDeleted = False) -> JSONResponse:
     async with get_db(request).read() as session:
         hook = await service.get(session, principal.space_id, webhookId, include_deleted=include_deleted)
@@ -97,7 +96,7 @@ async def get_webhook(request: Request, principal: SpaceAuth, webhookId: Webhook
 
 @router.put("/webhooks/{webhookId}", responses={200: DOC, **problem_responses(412)},
             summary="Replace a webhook configuration (a new secret starts a rotation)")
-async def put_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
+async def put_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,
                       body: WebhookIn, if_match: IfMatch = None) -> JSONResponse:
     async with get_db(request).transaction() as session:
         hook = await service.get(session, principal.space_id, webhookId, lock=True)
@@ -108,7 +107,7 @@ async def put_webhook(request: Request, principal: SpaceAuth, webhookId: Webhook
 
 @router.delete("/webhooks/{webhookId}", status_code=204, responses=problem_responses(412),
                summary="Delete a webhook configuration")
-async def delete_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
+async def delete_webhook(request: Request, principal: SpaceAuth, webhookId: WebhookId,
                          if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         hook = await service.get(session, principal.space_id, webhookId, lock=True)
@@ -122,7 +121,7 @@ async def delete_webhook(request: Request, principal: SpaceAuth, webhookId: Webh
             description="Status, attempts, last response code and latency of each delivery, with every attempt. "
                         "The next page's cursor is in the `X-Next-Cursor` header and a `Link: rel=next` header.")
 async def list_deliveries(
-    request: Request, response: Response, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
+    request: Request, response: Response, principal: SpaceAuth, webhookId: WebhookId,
     status: Annotated[str | None, Query(max_length=9, pattern="^(pending|delivered|dead)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
@@ -141,7 +140,7 @@ async def list_deliveries(
 
 @router.post("/webhooks/{webhookId}/replay", status_code=202, response_model=ReplayOut,
              summary="Deliver past events again, by event id or time range")
-async def replay(request: Request, principal: SpaceAuth, webhookId: WebhookId,  # noqa: N803
+async def replay(request: Request, principal: SpaceAuth, webhookId: WebhookId,
                  body: ReplayIn) -> dict:
     async with get_db(request).transaction() as session:
         hook = await service.get(session, principal.space_id, webhookId)

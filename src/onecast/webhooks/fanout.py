@@ -12,7 +12,7 @@ from onecast.webhooks.models import Webhook, WebhookOutbox
 from onecast.webhooks.service import new_delivery
 
 
-async def fan_out(db, limit: int = 500) -> int:  # noqa: ANN001
+async def fan_out(db, limit: int = 500) -> int:
     """Move up to `limit` outbox rows, oldest first; returns how many."""
     async with db.read() as session:  # an empty outbox costs no write lock
         if (await session.execute(select(WebhookOutbox.seq).limit(1))).first() is None:

@@ -11,7 +11,7 @@ from onecast.kit.clock import utcnow
 from onecast.webhooks.models import WebhookAttempt, WebhookDelivery
 
 
-async def purge_delivered_chore(db, settings: Settings) -> int:  # noqa: ANN001
+async def purge_delivered_chore(db, settings: Settings) -> int:
     """The CHORES entry (onecast.background); returns how many deliveries were removed."""
     cutoff = utcnow() - timedelta(seconds=settings.webhook_keep_delivered_seconds)
     removed = 0

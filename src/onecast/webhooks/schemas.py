@@ -30,8 +30,8 @@ class WebhookIn(BaseModel):
                                            "kept when absent on update")
     subscriptions: list[Subscription] = Field(default_factory=list, max_length=100)
     batch: bool = Field(False, description="Send events as a JSON array of up to maxBatchSize envelopes")
-    maxBatchSize: int = Field(100, ge=1, le=500)  # noqa: N815 (wire name)
-    batchTimeout: int = Field(60, ge=1, le=60, description="Seconds to wait for a batch to fill")  # noqa: N815
+    maxBatchSize: int = Field(100, ge=1, le=500)
+    batchTimeout: int = Field(60, ge=1, le=60, description="Seconds to wait for a batch to fill")
     enabled: bool = True
 
 
@@ -42,15 +42,15 @@ class WebhookOut(BaseModel):
     secret: str
     subscriptions: list[Subscription]
     batch: bool
-    maxBatchSize: int  # noqa: N815
-    batchTimeout: int  # noqa: N815
+    maxBatchSize: int
+    batchTimeout: int
     enabled: bool
-    disabledReason: str | None = None  # noqa: N815
-    createdOn: str = Field(alias="_createdOn")  # noqa: N815
-    createdBy: str = Field(alias="_createdBy")  # noqa: N815
-    updatedOn: str = Field(alias="_updatedOn")  # noqa: N815
-    updatedBy: str = Field(alias="_updatedBy")  # noqa: N815
-    deletedOn: str | None = Field(None, alias="_deletedOn")  # noqa: N815
+    disabledReason: str | None = None
+    createdOn: str = Field(alias="_createdOn")
+    createdBy: str = Field(alias="_createdBy")
+    updatedOn: str = Field(alias="_updatedOn")
+    updatedBy: str = Field(alias="_updatedBy")
+    deletedOn: str | None = Field(None, alias="_deletedOn")
 
 
 class FilterOut(BaseModel):
@@ -74,39 +74,39 @@ class TemplateOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    attemptedOn: str  # noqa: N815
-    responseCode: int | None  # noqa: N815
-    latencyMs: int  # noqa: N815
+    attemptedOn: str
+    responseCode: int | None
+    latencyMs: int
     outcome: str
     error: str | None
 
 
 class DeliveryOut(BaseModel):
     id: str
-    eventId: str  # noqa: N815
-    eventName: str  # noqa: N815
+    eventId: str
+    eventName: str
     revision: int
     status: str = Field(description="pending, delivered or dead")
     attempts: int
-    responseCode: int | None  # noqa: N815
-    latencyMs: int | None  # noqa: N815
+    responseCode: int | None
+    latencyMs: int | None
     error: str | None
-    nextAttemptOn: str | None  # noqa: N815
-    createdOn: str  # noqa: N815
-    deliveredOn: str | None  # noqa: N815
+    nextAttemptOn: str | None
+    createdOn: str
+    deliveredOn: str | None
     replay: bool
-    attemptLog: list[AttemptOut]  # noqa: N815
+    attemptLog: list[AttemptOut]
 
 
 class ReplayIn(BaseModel):
     """Either one event (`eventId`) or every subscribed event in [`from`, `to`)."""
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    eventId: str | None = Field(None, min_length=1, max_length=36)  # noqa: N815
+    eventId: str | None = Field(None, min_length=1, max_length=36)
     from_: datetime | None = Field(None, alias="from")
     to: datetime | None = None
 
     @model_validator(mode="after")
-    def one_form(self) -> "ReplayIn":
+    def one_form(self) -> ReplayIn:
         if (self.eventId is None) == (self.from_ is None):
             raise ValueError("give either eventId or from (with an optional to)")
         if self.eventId is not None and self.to is not None:
@@ -116,4 +116,4 @@ class ReplayIn(BaseModel):
 
 class ReplayOut(BaseModel):
     replayed: int
-    deliveryIds: list[str]  # noqa: N815
+    deliveryIds: list[str]

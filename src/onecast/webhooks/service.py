@@ -13,12 +13,12 @@ from onecast.kit.errors import invalid, not_found
 from onecast.kit.etag import etag_for
 from onecast.kit.ids import new_id
 from onecast.kit.models import Event
+from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
 from onecast.webhooks.catalogue import event_types
 from onecast.webhooks.matching import matches
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.schemas import WebhookIn
 from onecast.webhooks.signing import new_secret, valid_whsec
-from onecast.kit.ssrf import AddressGuard, refuse_internal_urls
 
 
 def etag(hook: Webhook) -> str:

@@ -41,7 +41,7 @@ async def email_channel(space, peer: SmtpPeer, channel_id: str = "email", **conf
 class _Files(BaseHTTPRequestHandler):
     files: dict[str, tuple[str, bytes]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         found = self.files.get(self.path)
         if found is None:
             self.send_response(404)

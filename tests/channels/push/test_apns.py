@@ -1,6 +1,6 @@
 """APNs over HTTP/2 with token auth: ES256 provider token (verified by the peer with the public
 key, reused), apns-* headers, and 410 Unregistered / BadDeviceToken removing the device."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.channels.push.conftest import BUNDLE_ID, apns_token, devices_of, push_channel, register, send
 
@@ -13,7 +13,7 @@ async def test_alert_over_http2_with_provider_token_and_headers(space, deliver, 
     token = apns_token()
     await push_channel(space, apns=apns.config)
     await register(space, "ann", "iphone", apns_device(token))
-    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(microsecond=0)
+    expires = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     got = await send(space, deliver, to={"profileId": "ann"}, rules=["nativePush"], title="Sale", body="50% off",
                      expiresOn=expires.isoformat(), channelOptions={"nativePush": {
                          "data": {"apns": {"campaign": "spring"}},

@@ -2,6 +2,7 @@
 subscription's private key), VAPID-signed (the peer verifies the JWT), and 404/410 removes the
 subscription."""
 import json
+from datetime import UTC
 
 import pytest
 from http_ece import ECEException
@@ -63,14 +64,14 @@ async def test_wrong_vapid_key_is_refused_and_keeps_the_subscription(space, deli
 
 
 async def test_vapid_key_as_pem_and_expiry_as_ttl(space, deliver, webpush):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     vapid = EcKey.generate()
     webpush.peer.application_server_key = vapid.public_b64
     await push_channel(space, webPush={**webpush.config, "vapidPrivateKey": vapid.private_pem})
     browser = BrowserSubscription.create(f"{webpush.url}/push/dee")
     await register(space, "dee", "safari", {"webPush": browser.json()})
-    expires = datetime.now(timezone.utc) + timedelta(minutes=10)
+    expires = datetime.now(UTC) + timedelta(minutes=10)
     got = await send(space, deliver, to={"profileId": "dee"}, rules=["nativePush"], body="soon",
                      expiresOn=expires.isoformat(), channelOptions={"nativePush": {"data": {"isSilent": True}}})
     assert got["status"] == "sent", got["statusHistory"]

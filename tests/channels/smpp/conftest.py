@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 
 import pytest
 
@@ -50,16 +49,3 @@ async def smpp_channel(space, smsc):
     yield make
     for channel_id in created:
         await space.delete(f"/channels/{channel_id}")
-
-
-async def until(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    """Poll an (async or plain) predicate until it holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")

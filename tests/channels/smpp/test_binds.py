@@ -11,7 +11,7 @@ from onecast.channels.sms_smpp import pdu as P
 from onecast.channels.sms_smpp.config import parse_config
 from onecast.channels.sms_smpp.link import Link, SubmitError
 from onecast.channels.sms_smpp.provider import submit_params
-from tests.channels.smpp.conftest import until
+from tests.support.processes import until
 
 
 class Recorder:

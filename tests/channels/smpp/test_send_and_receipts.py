@@ -13,7 +13,7 @@ from onecast.channels.sms_smpp import store
 from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt
 from onecast.delivery.worker import Worker
 from onecast.kit.models import Event
-from tests.channels.smpp.conftest import until
+from tests.support.processes import until
 
 PHONE = "447700900123"
 

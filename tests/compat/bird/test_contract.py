@@ -2,7 +2,7 @@
 AccessKey auth, 202 with the message on send, 413 over 200 KB, 422 for invalid fields, list with
 limit (1-1000, default 25) / pageToken / reverse, get one, presigned media upload, contacts
 created on send, tags lower-cased (max 10), scheduledFor (10 minutes / 35 days)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -113,7 +113,7 @@ async def test_unknown_channel_is_404(bird):
 
 
 async def test_scheduled_for_rules(bird, space, app, settings):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     r = await bird.send("sms", sms(scheduledFor=(now + timedelta(days=36)).isoformat()))
     assert r.status_code == 422 and "scheduledFor" in r.json()["details"]
     soon = (await bird.send("sms", sms(scheduledFor=(now + timedelta(minutes=5)).isoformat()))).json()
@@ -146,7 +146,7 @@ async def test_template_message(bird, space, deliver):
     assert core["templateId"] == "welcome"
     await deliver(space)
     delivered = (await space.get("/sandbox/messages")).json()
-    assert any("Hi Ann" == (d.get("payload") or d).get("body") for d in delivered), delivered
+    assert any((d.get("payload") or d).get("body") == "Hi Ann" for d in delivered), delivered
 
 
 async def test_list_paginates_with_page_token_and_reverse(bird):

@@ -16,11 +16,11 @@ import json
 import time
 from typing import Any
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, Receipt, SendResult
 from onecast.channels.types import address_field
 from onecast.channels.vendor_http import HttpProvider, http_failure, json_of
 from onecast.kit.clock import iso
+from onecast.kit.ssrf import AddressGuard
 
 RECEIPTS = {"delivered": ("delivered",), "read": ("delivered", "read")}
 

@@ -54,7 +54,7 @@ class SmtpConfig:
 
 
     @classmethod
-    def parse(cls, raw: dict[str, Any]) -> "SmtpConfig":
+    def parse(cls, raw: dict[str, Any]) -> SmtpConfig:
         host = raw.get("host")
         if not isinstance(host, str) or not host or has_line_break(host) or len(host) > 253:
             raise ConfigError("host", "the SMTP server's host name is required")

@@ -70,7 +70,7 @@ class PushContent:
     image: str | None = None  # shown with the notification: FCM notification.image, APNs, Web Push
 
     @classmethod
-    def from_message(cls, message: OutboundMessage) -> "PushContent":
+    def from_message(cls, message: OutboundMessage) -> PushContent:
         options = message.options or {}
         data = options.get("data") or {}
         links = options.get("deepLink") or {}

@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-
 class DeepLinkTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2048, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$",

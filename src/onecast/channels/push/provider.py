@@ -29,7 +29,7 @@ MAX_PARALLEL = 20
 APP_SECTIONS = {"fcmApps": ("fcm", "package"), "apnsApps": ("apns", "bundleId")}
 
 
-def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> "PushProvider":
+def create(config: dict[str, Any], db: Any, guard: AddressGuard | None = None) -> PushProvider:
     """The `push` provider: config has a section per platform, `fcm`, `apns` and/or `webPush`, and
     optionally sections per app (`fcmApps`, `apnsApps`)."""
     return PushProvider(config, db, guard=guard)

@@ -6,8 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from onecast.channels.sandbox import service
-from onecast.channels.sandbox.schemas import (SandboxDeliveryOut, SandboxInboundIn, SandboxReceiptIn,
-                                              SandboxSettingsIn)
+from onecast.channels.sandbox.schemas import SandboxDeliveryOut, SandboxInboundIn, SandboxReceiptIn, SandboxSettingsIn
 from onecast.channels.service import enabled_channels, resolve
 from onecast.kit.auth import SpaceAuth
 from onecast.kit.errors import invalid, problem_responses
@@ -40,7 +39,7 @@ async def list_deliveries(
     request: Request, principal: SpaceAuth,
     address: Annotated[str | None, Query(max_length=320)] = None,
     channel: Annotated[str | None, Query(max_length=100)] = None,
-    messageId: Annotated[str | None, Query(max_length=64)] = None,  # noqa: N803
+    messageId: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict]:
     async with get_db(request).read() as session:
@@ -51,7 +50,7 @@ async def list_deliveries(
 
 @router.post("/messages/{messageId}/receipts", response_model=MessageOut, responses=problem_responses(409),
              description="Make the simulated recipient's device report delivered, read, failed or expired.")
-async def post_receipt(request: Request, principal: SpaceAuth, messageId: Annotated[str, Path(max_length=64)],  # noqa: N803
+async def post_receipt(request: Request, principal: SpaceAuth, messageId: Annotated[str, Path(max_length=64)],
                        body: SandboxReceiptIn) -> dict:
     details = {"sandbox": True, **({"reason": body.reason} if body.reason else {})}
     async with get_db(request).transaction() as session:

@@ -48,7 +48,7 @@ class Link:
         try:
             await asyncio.wait_for(self._transmitter(), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def _ready(self) -> Session | None:
@@ -94,7 +94,7 @@ class Link:
                 await self._pace()
                 session = self._ready() or await asyncio.wait_for(self._transmitter(), remaining)
                 resp = await session.request(P.SUBMIT_SM, params, tlvs)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             except ConnectionLost:
                 self.resubmitted += 1

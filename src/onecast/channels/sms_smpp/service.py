@@ -18,13 +18,13 @@ log = structlog.get_logger("onecast.smpp")
 PROVIDER = "sms_smpp"
 
 
-async def _wanted(db) -> dict[tuple[str, int], Channel]:  # noqa: ANN001
+async def _wanted(db) -> dict[tuple[str, int], Channel]:
     async with db.read() as session:
         rows = await session.execute(select(Channel).where(Channel.provider == PROVIDER, Channel.enabled.is_(True)))
         return {(c.id, c.revision): c for c in rows.scalars()}
 
 
-async def refresh(db, held: set[tuple[str, int]]) -> None:  # noqa: ANN001
+async def refresh(db, held: set[tuple[str, int]]) -> None:
     """Bind channels that appeared (or changed), unbind those removed or disabled."""
     wanted = await _wanted(db)
     for key in held - set(wanted):
@@ -43,7 +43,7 @@ async def refresh(db, held: set[tuple[str, int]]) -> None:  # noqa: ANN001
         held.add(key)
 
 
-async def run(db, settings: Any, stop: asyncio.Event) -> None:  # noqa: ANN001
+async def run(db, settings: Any, stop: asyncio.Event) -> None:
     held: set[tuple[str, int]] = set()
     try:
         while not stop.is_set():
@@ -54,7 +54,7 @@ async def run(db, settings: Any, stop: asyncio.Event) -> None:  # noqa: ANN001
                 log.error("smpp_service_round_failed", error=repr(exc))
             try:
                 await asyncio.wait_for(stop.wait(), settings.smpp_refresh_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     finally:
         for key in list(held):

@@ -57,7 +57,7 @@ class Session:
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(self.config.host, self.config.port), self.config.response_timeout_seconds)
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 failures += 1
                 log.info("smpp_connect_failed", bind=self.name, error=repr(exc))
             else:
@@ -138,7 +138,7 @@ class Session:
             await asyncio.sleep(self.config.enquire_link_seconds)
             try:
                 await self.request(P.ENQUIRE_LINK, {})
-            except (ConnectionLost, asyncio.TimeoutError):
+            except (TimeoutError, ConnectionLost):
                 log.info("smpp_enquire_link_unanswered", bind=self.name)
                 if self._writer is not None:
                     self._writer.close()
@@ -195,7 +195,7 @@ class Session:
                 await asyncio.sleep(0.01)
             try:
                 await asyncio.wait_for(self._request(P.UNBIND, {}), min(grace, 2.0))
-            except (ConnectionLost, asyncio.TimeoutError, OSError):
+            except (TimeoutError, ConnectionLost, OSError):
                 pass
         self._drop_connection()
         if self._task is not None:

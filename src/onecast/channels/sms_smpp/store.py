@@ -16,7 +16,14 @@ from onecast.channels.base import Receipt
 from onecast.channels.sms_smpp import pdu as P
 from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt
 from onecast.channels.sms_smpp.receipts import (
-    Concatenation, MobileOriginated, ReceiptInfo, id_forms, is_receipt, normalise_id, parse_receipt)
+    Concatenation,
+    MobileOriginated,
+    ReceiptInfo,
+    id_forms,
+    is_receipt,
+    normalise_id,
+    parse_receipt,
+)
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.phone import to_e164
@@ -52,7 +59,7 @@ def _aggregate(rows: list[SmppPart]) -> tuple[str | None, dict[str, Any]]:
     return None, details
 
 
-async def _pending_for(session, channel_ref: str, smsc_ids: list[str]) -> list[SmppPendingReceipt]:  # noqa: ANN001
+async def _pending_for(session, channel_ref: str, smsc_ids: list[str]) -> list[SmppPendingReceipt]:
     forms = {form for smsc_id in smsc_ids for form in id_forms(smsc_id)}
     rows = await session.execute(select(SmppPendingReceipt).where(
         SmppPendingReceipt.channel_ref == channel_ref, SmppPendingReceipt.smsc_id.in_(forms))
@@ -71,11 +78,11 @@ def _apply_to_part(rows: list[SmppPart], smsc_id: str, status: str, stat: str,
     return None
 
 
-async def _forget(session, receipt: SmppPendingReceipt) -> None:  # noqa: ANN001
+async def _forget(session, receipt: SmppPendingReceipt) -> None:
     await session.execute(delete(SmppPendingReceipt).where(SmppPendingReceipt.id == receipt.id))
 
 
-async def record_submission(db, ref: ChannelRef, message_id: str, smsc_ids: list[str]) -> tuple[Receipt, ...]:  # noqa: ANN001
+async def record_submission(db, ref: ChannelRef, message_id: str, smsc_ids: list[str]) -> tuple[Receipt, ...]:
     """Remember the parts' SMSC ids; receipts that came before (kept as pending) are applied to
     them and returned, so the delivery worker records them right after `sent`."""
     async with db.transaction() as session:
@@ -93,7 +100,7 @@ async def record_submission(db, ref: ChannelRef, message_id: str, smsc_ids: list
     return (Receipt(status, details),) if status else ()
 
 
-async def _settle(session, message_id: str) -> None:  # noqa: ANN001
+async def _settle(session, message_id: str) -> None:
     """Move the message to what its parts' receipts say. A receipt can be matched before the
     worker recorded `sent` (the SMSC answers faster than our commit): the parts exist only
     once the SMSC accepted every one, so `sent` is recorded first."""
@@ -118,7 +125,7 @@ async def _settle(session, message_id: str) -> None:  # noqa: ANN001
         log.info("smpp_receipt_not_forward", message_id=message_id, status=status, current=message.status)
 
 
-async def _store_receipt(session, ref: ChannelRef, info: ReceiptInfo) -> None:  # noqa: ANN001
+async def _store_receipt(session, ref: ChannelRef, info: ReceiptInfo) -> None:
     status = info.status
     if status is None:  # ENROUTE, ACCEPTD, UNKNOWN: nothing final to say
         return
@@ -135,7 +142,7 @@ async def _store_receipt(session, ref: ChannelRef, info: ReceiptInfo) -> None:  
     await _settle(session, part.message_id)
 
 
-async def handle_receipt(db, ref: ChannelRef, info: ReceiptInfo) -> None:  # noqa: ANN001
+async def handle_receipt(db, ref: ChannelRef, info: ReceiptInfo) -> None:
     async with db.transaction() as session:
         await _store_receipt(session, ref, info)
 
@@ -145,7 +152,7 @@ class ReceiptBatcher:
     SQLite): while one batch commits, the next gathers. Each caller returns once its receipt
     is committed, or raises when its batch failed."""
 
-    def __init__(self, db, ref: ChannelRef, max_batch: int = 200) -> None:  # noqa: ANN001
+    def __init__(self, db, ref: ChannelRef, max_batch: int = 200) -> None:
         self.db, self.ref, self.max_batch = db, ref, max_batch
         self._queue: list[tuple[ReceiptInfo, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task | None = None
@@ -174,7 +181,7 @@ class ReceiptBatcher:
                         future.set_result(None)
 
 
-async def handle_mo(db, ref: ChannelRef, mo: MobileOriginated) -> None:  # noqa: ANN001
+async def handle_mo(db, ref: ChannelRef, mo: MobileOriginated) -> None:
     number = to_e164(mo.source)
     sender = number.lstrip("+") if number else mo.source
     body = {"channel": ref.channel_id, "from": {"phoneNumber": sender}, "body": mo.text,
@@ -185,7 +192,7 @@ async def handle_mo(db, ref: ChannelRef, mo: MobileOriginated) -> None:  # noqa:
         await receive_inbound(session, ref.space_id, ACTOR, InboundIn.model_validate(body))
 
 
-async def sweep(db, limit: int = 500) -> int:  # noqa: ANN001
+async def sweep(db, limit: int = 500) -> int:
     """Apply pending receipts whose submission is now known (a receipt and its submission
     committed at the same moment on PostgreSQL, or arrived on another process's bind); drop
     those nobody claimed for days. Returns how many were applied."""
@@ -212,7 +219,7 @@ class DeliverSink:
     """What a bind does with a deliver_sm: receipts and MO messages are stored before the
     SMSC gets its deliver_sm_resp."""
 
-    def __init__(self, db, ref: ChannelRef) -> None:  # noqa: ANN001
+    def __init__(self, db, ref: ChannelRef) -> None:
         self.db = db
         self.ref = ref
         self.concatenation = Concatenation()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def create(config: dict[str, Any], db: Any, guard: Any = None):  # noqa: ANN201 - registry factory
+def create(config: dict[str, Any], db: Any, guard: Any = None):
     """The `webpush` provider: native push to the profile's browser subscriptions only; config
     is the `webPush` section of the `push` provider."""
     from onecast.channels.push.provider import PushProvider

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.vendor_http import (GRAPH_API_VERSION, HttpProvider, Media, custom_payload, graph_error,
                                           http_failure, json_of)
 from onecast.channels.whatsapp import messages, window
+from onecast.kit.ssrf import AddressGuard
 
 # Graph API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
 WINDOW_CODES = {131047}

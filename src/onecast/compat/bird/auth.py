@@ -18,7 +18,7 @@ access_key = APIKeyHeader(name="Authorization", scheme_name="BirdAccessKey", aut
 async def bird_principal(
     request: Request,
     authorization: Annotated[str | None, Security(access_key)],
-    workspaceId: Annotated[str, Path(max_length=64, description="The workspace: the API space id")],  # noqa: N803
+    workspaceId: Annotated[str, Path(max_length=64, description="The workspace: the API space id")],
 ) -> Principal:
     scheme, _, key = (authorization or "").partition(" ")
     raw = key.strip() if scheme.lower() == "accesskey" else None

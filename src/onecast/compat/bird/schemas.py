@@ -17,7 +17,7 @@ class Contact(BaseModel):
     identifierValue: str | None = Field(default=None, min_length=1, max_length=320)
 
     @model_validator(mode="after")
-    def _identified(self) -> "Contact":
+    def _identified(self) -> Contact:
         if not (self.id or (self.identifierKey and self.identifierValue)):
             raise ValueError("a contact needs `id` or `identifierKey` and `identifierValue`")
         return self
@@ -65,7 +65,7 @@ class BirdMessageIn(BaseModel):
         return list(dict.fromkeys(t.lower() for t in tags))
 
     @model_validator(mode="after")
-    def _one_content(self) -> "BirdMessageIn":
+    def _one_content(self) -> BirdMessageIn:
         if (self.body is None) == (self.template is None):
             raise ValueError("set `body`, or `template` for a template message, not both")
         return self

@@ -14,8 +14,15 @@ from pydantic import BaseModel, ValidationError
 from onecast.compat.msgapi import envelope, service
 from onecast.compat.msgapi.auth import MsgApiAuth
 from onecast.compat.msgapi.envelope import MsgApiProblem, as_envelope
-from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
-                                           SessionQueueAssignment, SessionStatusClose, WebhookUrlRequest)
+from onecast.compat.msgapi.schemas import (
+    ContactPrefsUpdate,
+    DigitalEventDto,
+    DigitalObjectDto,
+    OutBoundMsg,
+    SessionQueueAssignment,
+    SessionStatusClose,
+    WebhookUrlRequest,
+)
 from onecast.kit.errors import Problem, problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db
@@ -82,14 +89,14 @@ async def config_channels(request: Request, principal: MsgApiAuth,
 
 @router.get("/config/global/vars", responses=ENVELOPE, summary="Global Vars")
 async def global_vars(principal: MsgApiAuth,
-                      channelId: Annotated[str | None, Query(max_length=100)] = None) -> JSONResponse:  # noqa: N803
+                      channelId: Annotated[str | None, Query(max_length=100)] = None) -> JSONResponse:
     return _ok(results=[])  # Onecast has no global variables: template data and profiles carry values
 
 
 @router.get("/config/tmpl/hsm", responses=ENVELOPE, summary="HSM Templates")
 async def hsm_templates(request: Request, principal: MsgApiAuth,
-                        channelId: Annotated[str | None, Query(max_length=100)] = None,  # noqa: N803
-                        channelStatus: Annotated[str | None, Query(max_length=40)] = None) -> JSONResponse:  # noqa: N803
+                        channelId: Annotated[str | None, Query(max_length=100)] = None,
+                        channelStatus: Annotated[str | None, Query(max_length=40)] = None) -> JSONResponse:
     async with get_db(request).read() as session:
         results = await service.list_templates(session, principal.space_id, channelId, channelStatus)
     return _ok(results=results)
@@ -136,7 +143,7 @@ async def message_send(request: Request, principal: MsgApiAuth) -> JSONResponse:
     return _ok(data=data)
 
 
-async def _session_action(request: Request, principal, action: str) -> JSONResponse:  # noqa: ANN001
+async def _session_action(request: Request, principal, action: str) -> JSONResponse:
     body = await _parse(request, SessionQueueAssignment if action == "routing" else SessionStatusClose)
     async with _write(request) as session:
         event = await service.session_action(session, principal, action, body)

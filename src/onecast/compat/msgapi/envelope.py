@@ -44,9 +44,8 @@ class MsgApiProblem(Problem):
 def as_envelope(problem: Problem) -> MsgApiProblem:
     if isinstance(problem, MsgApiProblem):
         return problem
-    out = MsgApiProblem(problem.status, problem.code, problem.detail, errors=problem.errors,
-                        headers=problem.headers)
-    return out
+    return MsgApiProblem(problem.status, problem.code, problem.detail, errors=problem.errors,
+                         headers=problem.headers)
 
 
 def invalid(field: str, message: str) -> MsgApiProblem:

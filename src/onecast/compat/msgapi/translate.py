@@ -236,7 +236,7 @@ def callback(event: dict[str, Any], meta: dict[str, Any], channels: dict[str, di
             item["errors"] = [{"code": str(info.get("code") or info.get("reason") or "FAILED"),
                                "title": str(info.get("message") or info.get("reason") or status)}]
         return {**base, "type": "statuses", "statuses": [item]}
-    if name.startswith("session.") or name.startswith("customer."):
+    if name.startswith(("session.", "customer.")):
         return {**base, "type": "events", "events": [{
             "eventId": event["eventId"], "eventCode": payload.get("eventCode") or name.upper().replace(".", "_"),
             "type": "OUTBOUND" if name.startswith("session.") else "INBOUND",

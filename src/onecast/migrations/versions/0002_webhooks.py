@@ -4,10 +4,11 @@ Revision ID: 0002_webhooks
 Revises: 0001
 Create Date: 2026-11-23 00:13:41.660054
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0002_webhooks'
 down_revision = '0001'

@@ -3,10 +3,11 @@
 Revision ID: 0003_smpp
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = "0003_smpp"
 down_revision = "0001"

@@ -4,10 +4,11 @@ Revision ID: 0006_push
 Revises: 0001
 Create Date: 2026-11-23 00:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0006_push'
 down_revision = '0001'

@@ -3,8 +3,9 @@
 Revision ID: 0007_templates
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import onecast.kit.db
 
 revision = "0007_templates"

@@ -4,10 +4,11 @@ Revision ID: 0008_verify_rules
 Revises: 0001
 Create Date: 2026-11-23 00:11:53.777449
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0008_verify_rules'
 down_revision = '0001'

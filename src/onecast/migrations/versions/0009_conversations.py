@@ -4,10 +4,11 @@ Revision ID: 0009_conversations
 Revises: 0001
 Create Date: 2026-11-23 00:13:17.293958
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0009_conversations'
 down_revision = '0001'

@@ -4,10 +4,11 @@ Revision ID: 0010_billing
 Revises: 0001
 Create Date: 2026-11-23 00:13:04.835528
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0010_billing'
 down_revision = '0001'

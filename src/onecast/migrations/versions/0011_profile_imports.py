@@ -4,10 +4,11 @@ Revision ID: 0011_profile_imports
 Revises: 0010_billing
 Create Date: 2026-11-23 00:19:28.770503
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0011_profile_imports'
 down_revision = '0001'

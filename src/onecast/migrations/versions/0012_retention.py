@@ -4,10 +4,10 @@ Revision ID: 0012_retention
 Revises: 0001
 Create Date: 2026-11-23 00:23:52.911042
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 
+import onecast.kit.db
 
 revision = '0012_retention'
 down_revision = '0001'

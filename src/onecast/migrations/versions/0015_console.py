@@ -3,10 +3,10 @@
 Revision ID: 0015_console
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 
+import onecast.kit.db
 
 revision = '0015_console'
 down_revision = '0001'

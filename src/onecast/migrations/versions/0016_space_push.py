@@ -4,10 +4,11 @@ Revision ID: 0016_space_push
 Revises: 0001
 Create Date: 2026-11-23 01:50:00
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import onecast.kit.db
 
 revision = '0016_space_push'
 down_revision = '0001'

@@ -7,8 +7,8 @@ Revision ID: 0018_idempotency_principal
 Revises: 0017_merge
 Create Date: 2026-11-24 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0018_idempotency_principal'
 down_revision = '0017_merge'

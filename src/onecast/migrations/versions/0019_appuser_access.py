@@ -4,8 +4,8 @@ Revision ID: 0019_appuser_access
 Revises: 0018_idempotency_principal
 Create Date: 2026-12-03 11:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0019_appuser_access'
 down_revision = '0018_idempotency_principal'

@@ -4,10 +4,10 @@ Revision ID: 0020_console_sessions
 Revises: 0019_appuser_access
 Create Date: 2026-12-03 11:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-import onecast.kit.db
+from alembic import op
 
+import onecast.kit.db
 
 revision = '0020_console_sessions'
 down_revision = '0019_appuser_access'

@@ -39,7 +39,7 @@ class AudienceOut(AudienceIn):
     updatedOn: str
 
 
-def _response(audience, status: int = 200) -> JSONResponse:  # noqa: ANN001
+def _response(audience, status: int = 200) -> JSONResponse:
     return JSONResponse(service.view(audience), status_code=status,
                         headers={"ETag": etag_for(audience.id, audience.revision)})
 
@@ -60,13 +60,13 @@ async def create_audience(request: Request, principal: SpaceAuth, body: Audience
 
 
 @router.get("/audiences/{id}", response_model=AudienceOut)
-async def get_audience(request: Request, principal: SpaceAuth, id: AudienceId) -> JSONResponse:  # noqa: A002
+async def get_audience(request: Request, principal: SpaceAuth, id: AudienceId) -> JSONResponse:
     async with get_db(request).read() as session:
         return _response(await service.get(session, principal.space_id, id))
 
 
 @router.put("/audiences/{id}", response_model=AudienceOut, responses=problem_responses(412))
-async def put_audience(request: Request, principal: SpaceAuth, id: AudienceId,  # noqa: A002
+async def put_audience(request: Request, principal: SpaceAuth, id: AudienceId,
                        body: AudienceUpdate, if_match: IfMatch = None) -> JSONResponse:
     async with get_db(request).transaction() as session:
         audience = await service.get(session, principal.space_id, id, lock=True)
@@ -76,7 +76,7 @@ async def put_audience(request: Request, principal: SpaceAuth, id: AudienceId,  
 
 
 @router.delete("/audiences/{id}", status_code=204, responses=problem_responses(412))
-async def delete_audience(request: Request, principal: SpaceAuth, id: AudienceId,  # noqa: A002
+async def delete_audience(request: Request, principal: SpaceAuth, id: AudienceId,
                           if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         audience = await service.get(session, principal.space_id, id, lock=True)
@@ -87,7 +87,7 @@ async def delete_audience(request: Request, principal: SpaceAuth, id: AudienceId
 
 @router.get("/audiences/{id}/profiles", summary="The profiles the audience's query matches now",
             description="`X-Total-Count` gives the number of members.")
-async def audience_members(request: Request, response: Response, principal: SpaceAuth, id: AudienceId,  # noqa: A002
+async def audience_members(request: Request, response: Response, principal: SpaceAuth, id: AudienceId,
                            limit: Annotated[int, Query(alias="$limit", ge=1, le=1000)] = 100,
                            skip: Annotated[int, Query(alias="$skip", ge=0, le=10**9)] = 0) -> list[dict]:
     async with get_db(request).read() as session:

@@ -38,7 +38,7 @@ async def export_profiles(request: Request, principal: SpaceAuth, body: ExportIn
     fields = [check_field(f) for f in body.fields] if body.fields is not None else None
     db = get_db(request)
 
-    def docs():  # noqa: ANN202 - a fresh pass each time it is called
+    def docs():
         return service.matching(db, principal.space_id, conditions, include_deleted=body.includeDeleted)
 
     header = None

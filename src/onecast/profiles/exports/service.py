@@ -20,7 +20,7 @@ from onecast.profiles.service import linked_ids, profile_document
 PAGE = 1000
 
 
-async def matching(db, space_id: str, conditions: list[Condition], *,  # noqa: ANN001
+async def matching(db, space_id: str, conditions: list[Condition], *,
                    include_deleted: bool) -> AsyncIterator[dict[str, Any]]:
     last_id = ""
     while True:

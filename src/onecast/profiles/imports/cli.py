@@ -38,7 +38,7 @@ def import_file(
     if mode not in ("upsert", "create"):
         fail(f"--mode: {mode!r} is not upsert or create")
 
-    async def work(db, settings, principal) -> dict:  # noqa: ANN001
+    async def work(db, settings, principal) -> dict:
         async with db.transaction() as session:
             job = await service.create_job(session, principal, fmt=fmt, mode=mode, id_field=id_field, name=file.name)
             job_id = job.id
@@ -68,7 +68,7 @@ def import_file(
                       "?status=failed says why")
 
 
-async def _show(db, bar: Progress, task, space: str, job_id: str) -> str:  # noqa: ANN001
+async def _show(db, bar: Progress, task, space: str, job_id: str) -> str:
     from onecast.profiles.imports import service
 
     async with db.read() as session:

@@ -76,7 +76,7 @@ async def create_import(request: Request, principal: SpaceAuth, body: ImportIn) 
 @router.put("/profiles/import/{id}/upload", response_model=ImportOut, openapi_extra=UPLOAD_BODY,
             responses=problem_responses(409, 413), summary="Upload the file to import",
             description="The request body is the file itself. Uploading again replaces the previous file.")
-async def upload(request: Request, principal: SpaceAuth, id: JobId) -> dict:  # noqa: A002
+async def upload(request: Request, principal: SpaceAuth, id: JobId) -> dict:
     async with get_db(request).read() as session:
         await service.get_job(session, principal.space_id, id)  # 404 before reading a byte
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
@@ -89,7 +89,7 @@ async def upload(request: Request, principal: SpaceAuth, id: JobId) -> dict:  # 
 
 @router.get("/profiles/import/{id}/duplicates", summary="Duplicated profile ids of an uploaded file",
             responses=problem_responses(409))
-async def get_duplicates(request: Request, principal: SpaceAuth, id: JobId,  # noqa: A002
+async def get_duplicates(request: Request, principal: SpaceAuth, id: JobId,
                          limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict:
     async with get_db(request).read() as session:
         return await service.duplicates(session, await service.get_job(session, principal.space_id, id), limit)
@@ -98,7 +98,7 @@ async def get_duplicates(request: Request, principal: SpaceAuth, id: JobId,  # n
 @router.put("/profiles/import/{id}/start", response_model=ImportOut, responses=problem_responses(409),
             summary="Start applying an uploaded file",
             description="The worker applies the rows in the background; poll the job for progress.")
-async def start_import(request: Request, principal: SpaceAuth, id: JobId) -> dict:  # noqa: A002
+async def start_import(request: Request, principal: SpaceAuth, id: JobId) -> dict:
     async with get_db(request).transaction() as session:
         job = await service.get_job(session, principal.space_id, id, lock=True)
         await service.start(session, job)
@@ -113,17 +113,17 @@ async def list_imports(request: Request, principal: SpaceAuth,
 
 
 @router.get("/profiles/imports/{id}", response_model=ImportOut, summary="Status and progress of an import")
-async def get_import(request: Request, principal: SpaceAuth, id: JobId) -> dict:  # noqa: A002
+async def get_import(request: Request, principal: SpaceAuth, id: JobId) -> dict:
     async with get_db(request).read() as session:
         return service.job_view(await service.get_job(session, principal.space_id, id))
 
 
 @router.get("/profiles/imports/{id}/details", response_model=list[DetailOut],
             summary="What happened to each line", description="Lines in order after `afterLine`.")
-async def get_details(request: Request, principal: SpaceAuth, id: JobId,  # noqa: A002
+async def get_details(request: Request, principal: SpaceAuth, id: JobId,
                       status: Annotated[Literal["pending", "created", "updated", "skipped", "failed"] | None,
                                         Query()] = None,
-                      afterLine: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # noqa: N803
+                      afterLine: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     async with get_db(request).read() as session:
         job = await service.get_job(session, principal.space_id, id)
@@ -131,7 +131,7 @@ async def get_details(request: Request, principal: SpaceAuth, id: JobId,  # noqa
 
 
 @router.delete("/profiles/imports/{id}", status_code=204, responses=problem_responses(409))
-async def delete_import(request: Request, principal: SpaceAuth, id: JobId) -> Response:  # noqa: A002
+async def delete_import(request: Request, principal: SpaceAuth, id: JobId) -> Response:
     async with get_db(request).transaction() as session:
         await service.delete_job(session, await service.get_job(session, principal.space_id, id, lock=True))
     return Response(status_code=204)

@@ -80,7 +80,7 @@ def validate_record(fields: dict[str, Any], id_field: str) -> tuple[str | None, 
     return profile_id, data, None
 
 
-async def store_upload(db, space_id: str, job_id: str, upload: IO[bytes]) -> ProfileImport:  # noqa: ANN001
+async def store_upload(db, space_id: str, job_id: str, upload: IO[bytes]) -> ProfileImport:
     """Read the file into rows, a batch per transaction (no long write lock). A file that cannot be
     read leaves the job as it was, without rows, and says why."""
     async with db.transaction() as session:
@@ -116,7 +116,7 @@ async def store_upload(db, space_id: str, job_id: str, upload: IO[bytes]) -> Pro
         return job
 
 
-async def _insert_rows(db, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
+async def _insert_rows(db, rows: list[dict[str, Any]]) -> None:
     if rows:
         async with db.transaction() as session:
             await session.execute(ProfileImportRow.__table__.insert(), rows)

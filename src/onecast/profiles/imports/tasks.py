@@ -19,7 +19,7 @@ LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
 
 
-async def claim(db, owner: str) -> str | None:  # noqa: ANN001
+async def claim(db, owner: str) -> str | None:
     now = utcnow()
     async with db.transaction() as session:
         job = (await session.execute(
@@ -32,7 +32,7 @@ async def claim(db, owner: str) -> str | None:  # noqa: ANN001
         return job.id
 
 
-async def apply_chunk(db, job_id: str, owner: str) -> bool:  # noqa: ANN001
+async def apply_chunk(db, job_id: str, owner: str) -> bool:
     """Apply the next chunk of rows; False once the job is finished (or no longer ours)."""
     async with db.transaction() as session:
         job = await session.get(ProfileImport, job_id, with_for_update=True)
@@ -56,7 +56,7 @@ async def apply_chunk(db, job_id: str, owner: str) -> bool:  # noqa: ANN001
         return True
 
 
-async def _apply_row(session, job: ProfileImport, row: ProfileImportRow, actor: str) -> tuple[str, str | None]:  # noqa: ANN001
+async def _apply_row(session, job: ProfileImport, row: ProfileImportRow, actor: str) -> tuple[str, str | None]:
     if job.mode == "create" and await profiles.get_profile(session, job.space_id, row.profile_id,
                                                            include_deleted=True) is not None:
         return "skipped", "the profile exists"
@@ -68,12 +68,12 @@ async def _apply_row(session, job: ProfileImport, row: ProfileImportRow, actor: 
     return ("created" if created else "updated"), None
 
 
-async def run_job(db, job_id: str, owner: str) -> None:  # noqa: ANN001
+async def run_job(db, job_id: str, owner: str) -> None:
     while await apply_chunk(db, job_id, owner):
         await asyncio.sleep(0)  # let other work in this process run between chunks
 
 
-async def process_imports(db, owner: str) -> int:  # noqa: ANN001
+async def process_imports(db, owner: str) -> int:
     """Apply every started import now (tests and the CLI); returns how many jobs it ran."""
     ran = 0
     while (job_id := await claim(db, owner)) is not None:
@@ -82,7 +82,7 @@ async def process_imports(db, owner: str) -> int:  # noqa: ANN001
     return ran
 
 
-async def run(db, settings, stop: asyncio.Event) -> None:  # noqa: ANN001
+async def run(db, settings, stop: asyncio.Event) -> None:
     """Background service of the worker process."""
     import os
     import socket
@@ -96,5 +96,5 @@ async def run(db, settings, stop: asyncio.Event) -> None:  # noqa: ANN001
             log.error("import_failed", error=repr(exc))
         try:
             await asyncio.wait_for(stop.wait(), POLL_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
