@@ -23,6 +23,7 @@ skews every figure.
 
   .venv/bin/python bench/engine.py [--quick] [--runs 3] [--postgres [URL]]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -42,13 +43,35 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
-from send import (Accepted, BenchError, Server, _post, database_args,  # noqa: E402
-                  database_kinds, median_of, ms_summary, on_fresh_server, r, report, run_cli, run_pool, sms)
+from send import (  # noqa: E402
+    Accepted,
+    BenchError,
+    Server,
+    _post,
+    database_args,
+    database_kinds,
+    median_of,
+    ms_summary,
+    on_fresh_server,
+    r,
+    report,
+    run_cli,
+    run_pool,
+    sms,
+)
 
 TARGETS = ("onecast", "reference")
 # Figures compared in "ratio" (Onecast / reference): more is better for each but CPU and idle.
-RATIO_KEYS = ("single_accepted_per_s", "single_p99_ms", "batch_msgs_per_s", "delivery_msgs_per_s",
-              "cpu_ms_per_msg_single", "cpu_ms_per_msg_batch", "idle_cpu_pct", "webhook_events_per_s")
+RATIO_KEYS = (
+    "single_accepted_per_s",
+    "single_p99_ms",
+    "batch_msgs_per_s",
+    "delivery_msgs_per_s",
+    "cpu_ms_per_msg_single",
+    "cpu_ms_per_msg_batch",
+    "idle_cpu_pct",
+    "webhook_events_per_s",
+)
 
 
 class ReferenceServer(Server):
@@ -82,13 +105,13 @@ class Delivered:
         if self.pg is not None:
             count, last = await self.pg.fetchval(count_sql), await self.pg.fetchval(last_sql)
             return count, last.timestamp() if last else None
-        conn = sqlite3.connect(f"file:{self.url[len('sqlite:///'):]}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(f"file:{self.url[len('sqlite:///') :]}?mode=ro", uri=True, timeout=30)
         try:
             count = conn.execute(count_sql).fetchone()[0]
             last = conn.execute(last_sql).fetchone()[0]
         finally:
             conn.close()
-        return count, (datetime.fromisoformat(last).replace(tzinfo=timezone.utc).timestamp() if last else None)
+        return count, (datetime.fromisoformat(last).replace(tzinfo=UTC).timestamp() if last else None)
 
     async def wait_for(self, total: int, timeout: float) -> float:
         """Poll until `total` messages are delivered; the server time of the last `delivered`."""
@@ -102,8 +125,7 @@ class Delivered:
             await asyncio.sleep(0.2)
 
 
-async def measure_phase(server: Server, delivered: Delivered, expected: int, load, n: int,  # noqa: ANN001
-                        timeout: float) -> dict:
+async def measure_phase(server: Server, delivered: Delivered, expected: int, load, n: int, timeout: float) -> dict:
     cpu0, wall0, t0 = server.cpu_seconds(), time.time(), time.perf_counter()
     accept, acc = await load
     elapsed = time.perf_counter() - t0
@@ -112,22 +134,25 @@ async def measure_phase(server: Server, delivered: Delivered, expected: int, loa
     cpu_done = server.cpu_seconds()
     if acc.errors:
         raise BenchError(f"{acc.errors} requests failed: {acc.first_error}")
-    return {"accepted": len(acc.at), "accepted_per_s": r(len(acc.at) / elapsed),
-            "request_ms": accept["request_ms"],
-            "accept_cpu_util": r((cpu_accept - cpu0) / elapsed, 2),
-            "delivered_per_s": r(n / max(last - wall0, 1e-6)),
-            "drain_s": r(last - wall0, 3),
-            "cpu_ms_per_msg": r((cpu_done - cpu0) * 1000 / n, 2)}
+    return {
+        "accepted": len(acc.at),
+        "accepted_per_s": r(len(acc.at) / elapsed),
+        "request_ms": accept["request_ms"],
+        "accept_cpu_util": r((cpu_accept - cpu0) / elapsed, 2),
+        "delivered_per_s": r(n / max(last - wall0, 1e-6)),
+        "drain_s": r(last - wall0, 3),
+        "cpu_ms_per_msg": r((cpu_done - cpu0) * 1000 / n, 2),
+    }
 
 
-async def single_load(client: httpx.AsyncClient, space: str, n: int, concurrency: int):  # noqa: ANN201
+async def single_load(client: httpx.AsyncClient, space: str, n: int, concurrency: int):
     acc = Accepted()
     url = f"/apispaces/{space}/messages"
     await run_pool((lambda i=i: _post(client, url, sms(i, "single"), acc, False) for i in range(n)), concurrency)
     return {"request_ms": ms_summary(acc.request_s)}, acc
 
 
-async def batch_load(client: httpx.AsyncClient, space: str, batches: int, size: int, concurrency: int):  # noqa: ANN201
+async def batch_load(client: httpx.AsyncClient, space: str, batches: int, size: int, concurrency: int):
     acc = Accepted()
     url = f"/apispaces/{space}/messages/batch"
     payloads = [[sms(b * size + i, "batch") for i in range(size)] for b in range(batches)]
@@ -135,11 +160,15 @@ async def batch_load(client: httpx.AsyncClient, space: str, batches: int, size: 
     return {"request_ms": ms_summary(acc.request_s)}, acc
 
 
-async def drive(server: Server, db_url: str, space: str, key: str, args) -> dict:  # noqa: ANN001
+async def drive(server: Server, db_url: str, space: str, key: str, args) -> dict:
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
     delivered = Delivered(db_url)
-    async with httpx.AsyncClient(base_url=server.base, headers={"Authorization": f"Bearer {key}"},
-                                 timeout=httpx.Timeout(120, connect=10), limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=server.base,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=httpx.Timeout(120, connect=10),
+        limits=limits,
+    ) as client:
         await server.wait_ready(client)
         await delivered.open()
         try:
@@ -150,12 +179,19 @@ async def drive(server: Server, db_url: str, space: str, key: str, args) -> dict
             await asyncio.sleep(args.idle_seconds)
             idle = r((server.cpu_seconds() - cpu0) * 100 / (time.perf_counter() - t0), 2)
             total += args.messages
-            single = await measure_phase(server, delivered, total, single_load(client, space, args.messages, 16),
-                                         args.messages, args.timeout)
+            single = await measure_phase(
+                server, delivered, total, single_load(client, space, args.messages, 16), args.messages, args.timeout
+            )
             n_batch = args.batches * args.batch_size
             total += n_batch
-            batch = await measure_phase(server, delivered, total, batch_load(
-                client, space, args.batches, args.batch_size, 4), n_batch, args.timeout)
+            batch = await measure_phase(
+                server,
+                delivered,
+                total,
+                batch_load(client, space, args.batches, args.batch_size, 4),
+                n_batch,
+                args.timeout,
+            )
         finally:
             await delivered.close()
     return {"idle_cpu_pct": idle, "single": single, "batch": batch}
@@ -164,14 +200,20 @@ async def drive(server: Server, db_url: str, space: str, key: str, args) -> dict
 def headline(figures: dict) -> dict:
     """The figures the issue asks for, flat, for the ratio."""
     single, batch = figures["single"], figures["batch"]
-    return {"single_accepted_per_s": single["accepted_per_s"], "single_p50_ms": single["request_ms"]["p50"],
-            "single_p99_ms": single["request_ms"]["p99"], "batch_msgs_per_s": batch["accepted_per_s"],
-            "delivery_msgs_per_s": batch["delivered_per_s"], "delivery_single_msgs_per_s": single["delivered_per_s"],
-            "cpu_ms_per_msg_single": single["cpu_ms_per_msg"], "cpu_ms_per_msg_batch": batch["cpu_ms_per_msg"],
-            "idle_cpu_pct": figures["idle_cpu_pct"]}
+    return {
+        "single_accepted_per_s": single["accepted_per_s"],
+        "single_p50_ms": single["request_ms"]["p50"],
+        "single_p99_ms": single["request_ms"]["p99"],
+        "batch_msgs_per_s": batch["accepted_per_s"],
+        "delivery_msgs_per_s": batch["delivered_per_s"],
+        "delivery_single_msgs_per_s": single["delivered_per_s"],
+        "cpu_ms_per_msg_single": single["cpu_ms_per_msg"],
+        "cpu_ms_per_msg_batch": batch["cpu_ms_per_msg"],
+        "idle_cpu_pct": figures["idle_cpu_pct"],
+    }
 
 
-def one_target(kind: str, target: str, args) -> dict:  # noqa: ANN001
+def one_target(kind: str, target: str, args) -> dict:
     def run(server: Server, db_url: str, space: str, key: str) -> dict:
         load = [round(x, 2) for x in os.getloadavg()]
         figures = asyncio.run(drive(server, db_url, space, key, args))
@@ -181,6 +223,7 @@ def one_target(kind: str, target: str, args) -> dict:  # noqa: ANN001
 
 
 # ---------------------------------------------------------------- webhooks, dispatcher alone
+
 
 async def _dispatcher_child(db_url: str, events: int, url: str) -> dict:
     """Runs in its own process: a space, one webhook on `url`, `events` pending events, then one
@@ -197,8 +240,13 @@ async def _dispatcher_child(db_url: str, events: int, url: str) -> dict:
     db = Database(settings.async_database_url, settings)
     async with db.transaction() as session:
         space, _key, _secret = await create_account_with_space(session, "bench")
-        await webhooks.create(session, settings, space.id, WebhookIn(
-            name="bench", url=url, subscriptions=[{"type": "profile.create"}]), "bench")
+        await webhooks.create(
+            session,
+            settings,
+            space.id,
+            WebhookIn(name="bench", url=url, subscriptions=[{"type": "profile.create"}]),
+            "bench",
+        )
     for start in range(0, events, 500):
         async with db.transaction() as session:
             for i in range(start, min(events, start + 500)):
@@ -217,6 +265,7 @@ async def _poster_child(events: int, url: str, concurrency: int) -> dict:
     body = {"name": "profile.create", "payload": {"id": "p"}, "revision": 1}
     cpu0, t0 = time.process_time(), time.perf_counter()
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+
         async def post(i: int) -> None:
             (await client.post(url, json={**body, "eventId": str(i)})).raise_for_status()
 
@@ -224,7 +273,7 @@ async def _poster_child(events: int, url: str, concurrency: int) -> dict:
     return {"events": events, "tried": events, "seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0}
 
 
-async def webhook_figures(args) -> dict:  # noqa: ANN001
+async def webhook_figures(args) -> dict:
     from tests.peers.webhook_receiver import WebhookReceiver
 
     receiver = await WebhookReceiver().start()
@@ -234,14 +283,27 @@ async def webhook_figures(args) -> dict:  # noqa: ANN001
             tmp = tempfile.mkdtemp(prefix="onecast-engine-hooks-")
             try:
                 env = {k: v for k, v in os.environ.items() if not k.startswith("ONECAST_")}
-                env.update({"ONECAST_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "ONECAST_LOG_JSON": "true",
-                            "ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"})
+                env.update(
+                    {
+                        "ONECAST_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+                        "ONECAST_LOG_JSON": "true",
+                        "ONECAST_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+                    }
+                )
                 path = f"/{target}"
                 if target == "onecast":
                     run_cli(["migrate"], env, tmp)
                 proc = await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, f"--{target}-webhook-child", str(args.events), receiver.url(path),
-                    env=env, cwd=tmp, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                    sys.executable,
+                    __file__,
+                    f"--{target}-webhook-child",
+                    str(args.events),
+                    receiver.url(path),
+                    env=env,
+                    cwd=tmp,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
                 stdout, stderr = await proc.communicate()
                 if proc.returncode != 0:
                     raise BenchError(f"webhook {target} child failed: {stderr.decode()[-2000:]}")
@@ -249,8 +311,10 @@ async def webhook_figures(args) -> dict:  # noqa: ANN001
                 got = len(receiver.at(path))
                 if got < args.events:
                     raise BenchError(f"webhook {target}: {got} of {args.events} events received")
-                out[target] = {"webhook_events_per_s": r(args.events / child["seconds"]),
-                               "webhook_cpu_ms_per_event": r(child["cpu_s"] * 1000 / args.events, 3)}
+                out[target] = {
+                    "webhook_events_per_s": r(args.events / child["seconds"]),
+                    "webhook_cpu_ms_per_event": r(child["cpu_s"] * 1000 / args.events, 3),
+                }
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     finally:
@@ -259,15 +323,21 @@ async def webhook_figures(args) -> dict:  # noqa: ANN001
 
 
 def ratios(onecast: dict, reference: dict) -> dict:
-    return {k: r(onecast[k] / reference[k], 3) for k in RATIO_KEYS
-            if isinstance(onecast.get(k), (int, float)) and isinstance(reference.get(k), (int, float)) and reference[k]}
+    return {
+        k: r(onecast[k] / reference[k], 3)
+        for k in RATIO_KEYS
+        if isinstance(onecast.get(k), (int, float)) and isinstance(reference.get(k), (int, float)) and reference[k]
+    }
 
 
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] in ("--onecast-webhook-child", "--reference-webhook-child"):
         events, url = int(sys.argv[2]), sys.argv[3]
-        child = _dispatcher_child(os.environ["ONECAST_DATABASE_URL"], events, url) \
-            if sys.argv[1] == "--onecast-webhook-child" else _poster_child(events, url, 4)
+        child = (
+            _dispatcher_child(os.environ["ONECAST_DATABASE_URL"], events, url)
+            if sys.argv[1] == "--onecast-webhook-child"
+            else _poster_child(events, url, 4)
+        )
         print(json.dumps(asyncio.run(child)))
         return 0
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

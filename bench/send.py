@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,7 +74,7 @@ def ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def median_of(runs: list):  # noqa: ANN201
+def median_of(runs: list):
     """The median of every number across runs (same shape); other values from the first run."""
     first = runs[0]
     if isinstance(first, dict):
@@ -243,7 +243,7 @@ class Accepted:
             self.first_error = text[:300]
 
 
-async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, batch: bool) -> None:  # noqa: ANN001
+async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, batch: bool) -> None:
     t0 = time.perf_counter()
     try:
         resp = await client.post(url, json=payload)
@@ -260,7 +260,7 @@ async def _post(client: httpx.AsyncClient, url: str, payload, acc: Accepted, bat
         acc.at[item["messageId"]] = now
 
 
-async def run_pool(jobs, concurrency: int) -> None:  # noqa: ANN001
+async def run_pool(jobs, concurrency: int) -> None:
     """Run coroutine factories from an iterator with `concurrency` workers."""
     it = iter(jobs)
 
@@ -271,7 +271,7 @@ async def run_pool(jobs, concurrency: int) -> None:  # noqa: ANN001
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages"
     t0 = time.perf_counter()
@@ -283,7 +283,7 @@ async def phase_single(client, space: str, n: int, concurrency: int) -> tuple[di
             }, acc
 
 
-async def phase_batch(client, space: str, batches: int, size: int, concurrency: int) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_batch(client, space: str, batches: int, size: int, concurrency: int) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages/batch"
     payloads = [[sms(b * size + i, "batch") for i in range(size)] for b in range(batches)]
@@ -296,7 +296,7 @@ async def phase_batch(client, space: str, batches: int, size: int, concurrency: 
             }, acc
 
 
-async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Accepted]:  # noqa: ANN001
+async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Accepted]:
     acc = Accepted()
     url = f"/apispaces/{space}/messages"
     t0 = time.perf_counter()
@@ -311,8 +311,8 @@ async def phase_paced(client, space: str, n: int, rate: float) -> tuple[dict, Ac
             **({"first_error": acc.first_error} if acc.errors else {})}, acc
 
 
-async def wait_delivered(client, space: str, acc: Accepted, started: float, accepted_end: float,  # noqa: ANN001
-                         timeout: float, server: "Server", concurrency: int = 16) -> dict:
+async def wait_delivered(client, space: str, acc: Accepted, started: float, accepted_end: float,
+                         timeout: float, server: Server, concurrency: int = 16) -> dict:
     """Poll (bounded) until every accepted message left processing/retrying; latency and drain."""
     deadline = time.monotonic() + timeout
     ids = list(acc.at)
@@ -368,7 +368,7 @@ async def wait_delivered(client, space: str, acc: Accepted, started: float, acce
     }
 
 
-async def bench_server(base: str, space: str, key: str, server: Server, args) -> dict:  # noqa: ANN001
+async def bench_server(base: str, space: str, key: str, server: Server, args) -> dict:
     limits = httpx.Limits(max_connections=max(args.concurrency, 16), max_keepalive_connections=max(args.concurrency, 16))
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
                                  timeout=httpx.Timeout(120, connect=10), limits=limits) as client:
@@ -379,7 +379,7 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
             raise BenchError(f"warm-up failed: {warm.get('first_error')}")
         await asyncio.sleep(1.0)
 
-        async def measured(name: str, load) -> None:  # noqa: ANN001
+        async def measured(name: str, load) -> None:
             cpu0, started, t_wall = server.cpu_seconds(), time.perf_counter(), time.time()
             accept, acc = await load
             elapsed = time.perf_counter() - started
@@ -401,12 +401,12 @@ async def bench_server(base: str, space: str, key: str, server: Server, args) ->
         return out
 
 
-def one_run(kind: str, args, pg_url: str | None) -> dict:  # noqa: ANN001
+def one_run(kind: str, args, pg_url: str | None) -> dict:
     return on_fresh_server(kind, pg_url, Server, lambda server, _db_url, space, key: asyncio.run(
         bench_server(server.base, space, key, server, args)))
 
 
-def on_fresh_server(kind: str, pg_url: str | None, server_class: type[Server], drive) -> dict:  # noqa: ANN001
+def on_fresh_server(kind: str, pg_url: str | None, server_class: type[Server], drive) -> dict:
     """A fresh database (migrated, one API space), a server of `server_class` on it, and
     `drive(server, db_url, space_id, api_key)`; everything is stopped and dropped after."""
     tmp = tempfile.mkdtemp(prefix="onecast-bench-")
@@ -471,7 +471,7 @@ def database_kinds(p: argparse.ArgumentParser, args: argparse.Namespace) -> list
     if args.runs < 1 or args.runs > 20:
         p.error("--runs is 1 to 20")
 
-    def _interrupt(signum, _frame):  # noqa: ANN001
+    def _interrupt(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -508,10 +508,10 @@ def main() -> int:
     return report("send", args, collect)
 
 
-def report(name: str, args: argparse.Namespace, collect) -> int:  # noqa: ANN001
+def report(name: str, args: argparse.Namespace, collect) -> int:
     """Print the one JSON line `collect(out)` fills in, with the machine and its load; exit code."""
     out: dict = {"bench": name, "quick": args.quick, "runs": args.runs,
-                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                 "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     try:
         load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
     except OSError:

@@ -6,7 +6,7 @@ import json
 import signal
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,9 +31,9 @@ app.add_typer(console_users_app, name="console-user")
 app.command("send-batch")(send_batch)
 console = Console(soft_wrap=True)  # never break a key or a curl line
 
-HostOpt = Annotated[Optional[str], typer.Option(help="Interface to listen on (ONECAST_HOST)")]
+HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on (ONECAST_HOST)")]
 JsonOpt = typer.Option("--json", help="Print one JSON object (for scripts) instead of text")
-PortOpt = Annotated[Optional[int], typer.Option(help="Port to listen on (ONECAST_PORT)")]
+PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (ONECAST_PORT)")]
 
 
 def _settings(host: str | None = None, port: int | None = None, *, migrating: bool = False) -> Settings:
@@ -52,7 +52,7 @@ def _settings(host: str | None = None, port: int | None = None, *, migrating: bo
     return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
 
 
-def _db(settings: Settings):  # noqa: ANN202
+def _db(settings: Settings):
     from onecast.kit.db import Database
 
     return Database(settings.async_database_url, settings)
@@ -245,10 +245,10 @@ def send(
     space: Annotated[str, typer.Option(help="API space id")],
     body: Annotated[str, typer.Option(help="Message text")],
     rules: Annotated[str, typer.Option(help="Channels in order, comma separated")] = "sms",
-    phone: Annotated[Optional[str], typer.Option("--phone", help="to.phoneNumber")] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="to.email")] = None,
-    profile: Annotated[Optional[str], typer.Option("--profile", help="to.profileId")] = None,
-    title: Annotated[Optional[str], typer.Option(help="Subject / title")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="to.phoneNumber")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="to.email")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="to.profileId")] = None,
+    title: Annotated[str | None, typer.Option(help="Subject / title")] = None,
     wait: Annotated[bool, typer.Option(help="Deliver this space's due messages now and print the final status")] = True,
 ) -> None:
     """Send a message from the shell."""
@@ -265,7 +265,7 @@ def send(
     except ValidationError as exc:
         fail(validation_message(exc, SEND_OPTIONS))
 
-    async def work(db, settings: Settings, principal) -> dict:  # noqa: ANN001
+    async def work(db, settings: Settings, principal) -> dict:
         from onecast.delivery.worker import Worker
         from onecast.messages import service
         from onecast.messages.views import message_view

@@ -23,9 +23,6 @@ from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
 from onecast.spaces.models import Account, ApiKey, ApiSpace  # noqa: F401
 from onecast.templates.models import Template, TemplateApproval  # noqa: F401
 from onecast.verify.models import VerifyRequest  # noqa: F401
-from onecast.rules.models import InboundRule, OptInChange  # noqa: F401
-from onecast.analytics import models as analytics_indexes  # noqa: F401
-from onecast.compat.bird.models import BirdMessage  # noqa: F401
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookOutbox  # noqa: F401
 
 metadata = Base.metadata

@@ -1,6 +1,7 @@
 """Per-channel text limits (WhatsApp text.body and Telegram text 4096, Messenger 2000): split into
 consecutive messages on Telegram and Messenger, refused at accept time on WhatsApp. The peers
 refuse over-long texts as the vendors document."""
+
 import pytest
 
 from onecast.channels.text_limits import split_text, units
@@ -33,9 +34,19 @@ async def test_telegram_splits_a_long_text_into_consecutive_messages(space, deli
 
 
 async def test_messenger_splits_at_2000(space, graph, deliver):
-    await add_channel(space, "fb", "fbMessenger", "messenger", {
-        "pageId": graph.page_id, "pageAccessToken": graph.page_token, "appSecret": "s", "verifyToken": "v",
-        "baseUrl": graph.url})
+    await add_channel(
+        space,
+        "fb",
+        "fbMessenger",
+        "messenger",
+        {
+            "pageId": graph.page_id,
+            "pageAccessToken": graph.page_token,
+            "appSecret": "s",
+            "verifyToken": "v",
+            "baseUrl": graph.url,
+        },
+    )
     mid = await send(space, to={"fbMessengerId": "2468"}, body=LONG, rules=["fb"])
     await deliver(space)
     texts = [c.json["message"]["text"] for c in graph.sent("messenger")]
@@ -44,17 +55,33 @@ async def test_messenger_splits_at_2000(space, graph, deliver):
 
 
 async def test_whatsapp_refuses_a_long_text_at_accept_time_naming_the_limit(space, graph):
-    await add_channel(space, "wa", "whatsApp", "whatsapp_cloud", {
-        "phoneNumberId": graph.phone_number_id, "accessToken": graph.wa_token, "appSecret": "s",
-        "verifyToken": "v", "baseUrl": graph.url})
+    await add_channel(
+        space,
+        "wa",
+        "whatsApp",
+        "whatsapp_cloud",
+        {
+            "phoneNumberId": graph.phone_number_id,
+            "accessToken": graph.wa_token,
+            "appSecret": "s",
+            "verifyToken": "v",
+            "baseUrl": graph.url,
+        },
+    )
     r = await space.post("/messages", json={"to": {"phoneNumber": "447700900123"}, "body": LONG, "rules": ["wa"]})
     assert r.status_code == 400
     problem = r.json()
     assert problem["code"] == "TextTooLong" and problem["errors"][0]["field"] == "body"
     assert "4096" in problem["detail"] and str(len(LONG)) in problem["detail"]
     # from text parts, the field is messageParts; exactly 4096 is accepted (a template send checks no text)
-    r = await space.post("/messages", json={"to": {"phoneNumber": "447700900123"}, "rules": ["wa"],
-                                            "messageParts": [{"type": "text/plain", "data": LONG}]})
+    r = await space.post(
+        "/messages",
+        json={
+            "to": {"phoneNumber": "447700900123"},
+            "rules": ["wa"],
+            "messageParts": [{"type": "text/plain", "data": LONG}],
+        },
+    )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "messageParts"
     assert graph.sent() == []
 

@@ -263,7 +263,6 @@ async def test_last_messages_of_a_page_of_chats_in_one_query(app, space, team):
             r = await space.post(f"/chats/last-{i}/messages", json={"parts": [{"data": f"m{i}.{n}"}],
                                                                      "from": {"profileId": "agent-ann"}})
             assert r.status_code in (200, 201), r.text
-    conversation_ids = [c["context"]["conversationId"] for c in chats]
     statements = []
     engine = app.state.db.read_engine.sync_engine
 

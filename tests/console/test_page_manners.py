@@ -2,6 +2,7 @@
 a readable page for an address that does not exist (not the API's JSON), a question before a
 destructive action, an edit that fails keeps what was typed, errors said once in plain words, and
 times in the viewer's time zone with the ISO time on hover."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ from playwright.sync_api import expect
 from onecast.console.forms import problem_text
 from onecast.kit.errors import invalid
 
-PAGES = {"keys": "API keys", "channels": "Channels", "messages": "Messages", "profiles": "Profiles",
-         "sandbox": "Sandbox", "chats": "Chats", "webhooks": "Webhooks", "analytics": "Analytics"}
+PAGES = {
+    "keys": "API keys",
+    "channels": "Channels",
+    "messages": "Messages",
+    "profiles": "Profiles",
+    "sandbox": "Sandbox",
+    "chats": "Chats",
+    "webhooks": "Webhooks",
+    "analytics": "Analytics",
+}
 
 
 def test_every_page_title_names_the_page(page, console):
@@ -28,8 +37,11 @@ def test_unknown_addresses_get_a_page_not_json(page, console):
     p = page.page
     page.login(console)
     page.allow("404")
-    for path in ("/console/no-such-page", f"/console/spaces/{console.space_id}/messages/no-such-message",
-                 "/console/spaces/no-such-space/keys"):
+    for path in (
+        "/console/no-such-page",
+        f"/console/spaces/{console.space_id}/messages/no-such-message",
+        "/console/spaces/no-such-space/keys",
+    ):
         response = p.goto(console.base + path)
         assert response.status == 404 and response.headers["content-type"].startswith("text/html"), path
         expect(p.locator("h1")).to_have_text("Not found")
@@ -39,8 +51,11 @@ def test_unknown_addresses_get_a_page_not_json(page, console):
 
 def test_a_refused_profile_edit_keeps_what_was_typed(page, console):
     with httpx.Client(timeout=15) as api:
-        r = api.post(f"{console.base}/apispaces/{console.space_id}/profiles", json={"id": "edits-kept", "name": "Ann"},
-                     headers={"Authorization": f"Bearer {console.api_key}"})
+        r = api.post(
+            f"{console.base}/apispaces/{console.space_id}/profiles",
+            json={"id": "edits-kept", "name": "Ann"},
+            headers={"Authorization": f"Bearer {console.api_key}"},
+        )
         assert r.status_code in (200, 201), r.text
     p = page.page
     page.login(console)

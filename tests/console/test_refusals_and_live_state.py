@@ -3,6 +3,7 @@ a refused htmx action shows its error in place (never a nested console), a reply
 elsewhere is refused visibly while the header follows live, blank replies are not sent, the message
 page follows the status without a reload, opening Chats makes no profile, and notices live with the
 login, not in the URL."""
+
 from __future__ import annotations
 
 import re
@@ -17,24 +18,34 @@ from tests.inbound_email.test_serve import wait_for
 
 @pytest.fixture
 def api(console):
-    with httpx.Client(base_url=f"{console.base}/apispaces/{console.space_id}", timeout=15,
-                      headers={"Authorization": f"Bearer {console.api_key}"}) as client:
+    with httpx.Client(
+        base_url=f"{console.base}/apispaces/{console.space_id}",
+        timeout=15,
+        headers={"Authorization": f"Bearer {console.api_key}"},
+    ) as client:
         yield client
 
 
-def _open_chat(console, api: httpx.Client, team: str, visitor: str) -> dict:  # noqa: ANN001
+def _open_chat(console, api: httpx.Client, team: str, visitor: str) -> dict:
     """A visitor's chat with a team whose member is the console user."""
     r = api.put(f"/chat/config/teams/{team}", json={"name": team.title(), "members": [{"username": console.username}]})
     assert r.status_code == 200, r.text
     with httpx.Client(base_url=console.base, timeout=15) as root:
         profile = _visitor_session(root, console.space_id, visitor)["profile"]
-    r = api.post("/chats", json={"name": visitor, "teamId": team, "channelId": "appMessaging",
-                                 "participants": [{"id": profile, "role": "participant"}]})
+    r = api.post(
+        "/chats",
+        json={
+            "name": visitor,
+            "teamId": team,
+            "channelId": "appMessaging",
+            "participants": [{"id": profile, "role": "participant"}],
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def _on_chat_page(page, console, api: httpx.Client, team: str, visitor: str) -> dict:  # noqa: ANN001
+def _on_chat_page(page, console, api: httpx.Client, team: str, visitor: str) -> dict:
     chat = _open_chat(console, api, team, visitor)
     page.login(console)
     page.goto(f"/console/spaces/{console.space_id}/chats/{chat['id']}")
@@ -96,12 +107,17 @@ def test_blank_replies_are_not_sent(page, console, api):
     p.get_by_role("button", name="Send reply").click()
     # The page refuses it; a request made around the page is refused by the server too.
     csrf = p.locator("#chat-reply input[name=csrf_token]").input_value()
-    r = p.request.post(f"{console.base}/console/spaces/{console.space_id}/chats/{chat['id']}/reply",
-                       form={"csrf_token": csrf, "body": " \t "}, headers={"HX-Request": "true"})
+    r = p.request.post(
+        f"{console.base}/console/spaces/{console.space_id}/chats/{chat['id']}/reply",
+        form={"csrf_token": csrf, "body": " \t "},
+        headers={"HX-Request": "true"},
+    )
     assert r.status == 422 and "write something" in r.text()
-    r = p.request.post(f"{console.base}/console/spaces/{console.space_id}/sandbox/reply",
-                       form={"csrf_token": csrf, "body": "   ", "address": "447700900612", "channel": "sms"},
-                       headers={"HX-Request": "true"})
+    r = p.request.post(
+        f"{console.base}/console/spaces/{console.space_id}/sandbox/reply",
+        form={"csrf_token": csrf, "body": "   ", "address": "447700900612", "channel": "sms"},
+        headers={"HX-Request": "true"},
+    )
     assert r.status == 422 and "write something" in r.text()
     assert api.get(f"/chats/{chat['id']}/messages").json()["messages"] == []
     # An inbound message from that number would have given it a device card in the simulator.

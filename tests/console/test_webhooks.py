@@ -33,7 +33,7 @@ def receiver():
     server.server_close()
 
 
-def _reveal(p) -> str:  # noqa: ANN001
+def _reveal(p) -> str:
     p.get_by_role("button", name="Reveal secret").click()
     expect(p.locator("#secret")).to_contain_text("whsec_")
     return p.locator("#secret").inner_text()
@@ -83,7 +83,7 @@ def test_webhook_deliveries_rotation_and_replay(page, console, receiver):
 
 
 class Failing(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(503)
         self.end_headers()
@@ -101,7 +101,7 @@ def failing_receiver():
     server.server_close()
 
 
-def _create(p, name: str, url: str, events: list[str]) -> None:  # noqa: ANN001
+def _create(p, name: str, url: str, events: list[str]) -> None:
     form = p.locator("#new-webhook")
     form.get_by_label("Name").fill(name)
     form.get_by_label("URL").fill(url)

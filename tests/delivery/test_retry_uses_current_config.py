@@ -1,5 +1,6 @@
 """issue 20 #12: a message queued on a channel whose config is then fixed is retried with the
 current configuration (it kept the old one until it failed), unless the channel was deleted."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,15 +33,17 @@ async def _drain_until(worker: Worker, space, mid: str, done, timeout: float = 6
         await asyncio.sleep(0.05)
 
 
-async def test_a_retry_uses_the_fixed_configuration(app, settings, space, receiver):
+async def test_a_retry_uses_the_fixed_configuration(app, settings, space, receiver):  # noqa: F811
     await add_channel(space, "crm", "custom", "custom_http", _config(_closed_url()))
     mid = await send(space, to={"crmId": "C-1"}, rules=["crm"], body="hello")
     worker = Worker(app.state.db, settings, name="retry-config")
     try:
         got = await _drain_until(worker, space, mid, lambda m: m["attempts"] >= 1)
         assert got["status"] == "retrying", got  # the first attempt met a closed port
-        r = await space.put("/channels/crm", json={"type": "custom", "provider": "custom_http",
-                                                   "config": _config(receiver.url + "/hook")})
+        r = await space.put(
+            "/channels/crm",
+            json={"type": "custom", "provider": "custom_http", "config": _config(receiver.url + "/hook")},
+        )
         assert r.status_code == 200, r.text
         got = await _drain_until(worker, space, mid, lambda m: m["status"] in ("sent", "failed"))
     finally:

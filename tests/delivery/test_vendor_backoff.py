@@ -1,6 +1,7 @@
 """A vendor's "try again in N seconds" sets the next attempt: Telegram's `parameters.retry_after`
 and HTTP `Retry-After` (seconds or an HTTP-date) on a 429 (the worker's own backoff is far
 shorter in the tests, so the job's due time shows whose wait was taken)."""
+
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -49,8 +50,9 @@ async def test_telegram_retry_after_sets_the_next_attempt(app, settings, space):
 async def test_http_retry_after_in_seconds_or_as_a_date_sets_the_next_attempt(app, settings, space):
     receiver = CustomReceiver(SECRET).start()
     try:
-        await add_channel(space, "crm", "custom", "custom_http", {"url": receiver.url + "/hook", "secret": SECRET,
-                                                                 "idField": "crmId"})
+        await add_channel(
+            space, "crm", "custom", "custom_http", {"url": receiver.url + "/hook", "secret": SECRET, "idField": "crmId"}
+        )
         receiver.fail_next(429, {"error": "slow down"}, headers={"Retry-After": "90"})
         first = await send(space, to={"crmId": "C-1"}, body="one", rules=["crm"])
         await attempt_once(app, settings, space.space_id)

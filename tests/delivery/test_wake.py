@@ -1,6 +1,7 @@
 """An idle worker sleeps (no fast poll) and is woken by the commit of a job: in-process on
 either database, and across processes through LISTEN/NOTIFY on PostgreSQL. The safety-net
 poll is set to 60 s here, so a job delivered well within the deadline was woken, not polled."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ SLEEPY = {"worker_idle_poll_seconds": 60.0, "worker_poll_seconds": 60.0}
 DEADLINE = 20.0  # generous for a loaded machine, and far below the 60 s poll
 
 
-async def until(condition, what: str, timeout: float = DEADLINE) -> None:  # noqa: ANN001
+async def until(condition, what: str, timeout: float = DEADLINE) -> None:
     deadline = time.monotonic() + timeout
     while not await condition():
         if time.monotonic() > deadline:
@@ -28,16 +29,17 @@ async def until(condition, what: str, timeout: float = DEADLINE) -> None:  # noq
         await asyncio.sleep(0.02)
 
 
-async def status_of(space, message_id: str) -> str:  # noqa: ANN001
+async def status_of(space, message_id: str) -> str:
     r = await space.get(f"/messages/{message_id}")
     assert r.status_code == 200, r.text
     return r.json()["status"]
 
 
 @contextlib.asynccontextmanager
-async def running(worker: Worker):  # noqa: ANN201
+async def running(worker: Worker):
     task = asyncio.create_task(worker.run())
     try:
+
         async def asleep() -> bool:
             assert not task.done(), task
             return worker.waiter is not None and worker.waiter.sleeping
@@ -48,13 +50,13 @@ async def running(worker: Worker):  # noqa: ANN201
         await asyncio.wait_for(task, 30)
 
 
-async def send(space) -> str:  # noqa: ANN001
+async def send(space) -> str:
     r = await space.post("/messages", json={"to": {"phoneNumber": "447700900123"}, "body": "hi", "rules": ["sms"]})
     assert r.status_code == 201, r.text
     return r.json()["messageId"]
 
 
-async def delivered(space, message_id: str) -> None:  # noqa: ANN001
+async def delivered(space, message_id: str) -> None:
     async def done() -> bool:
         return await status_of(space, message_id) in {"sent", "delivered"}
 
@@ -78,8 +80,11 @@ async def test_a_rolled_back_job_wakes_nobody(app, settings, space):
 
         with pytest.raises(RuntimeError):
             async with db.transaction() as session:
-                session.add(OutboxJob(space_id=space.space_id, message_id="m-rolled-back", available_at=utcnow(),
-                                      created_on=utcnow()))
+                session.add(
+                    OutboxJob(
+                        space_id=space.space_id, message_id="m-rolled-back", available_at=utcnow(), created_on=utcnow()
+                    )
+                )
                 await session.flush()
                 raise RuntimeError("undone")
         assert not waiter.flag.is_set()
@@ -118,15 +123,18 @@ async def test_an_idle_webhook_dispatcher_is_woken_by_the_commit_of_an_event(set
     from tests.conftest import new_space
     from tests.peers.webhook_receiver import WebhookReceiver
 
-    sleepy = dataclasses.replace(settings, webhook_allowed_networks="127.0.0.0/8", webhook_poll_seconds=60.0,
-                                 **SLEEPY)
+    sleepy = dataclasses.replace(settings, webhook_allowed_networks="127.0.0.0/8", webhook_poll_seconds=60.0, **SLEEPY)
     application = create_app(sleepy, run_worker=False)
     receiver = await WebhookReceiver().start()
-    async with application.router.lifespan_context(application), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://onecast.test") as client:
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://onecast.test") as client,
+    ):
         space = await new_space(application, client, "wake")
-        r = await space.post("/webhooks", json={"name": "wake", "url": receiver.url("/wake"),
-                                                "subscriptions": [{"type": "profile.create"}]})
+        r = await space.post(
+            "/webhooks",
+            json={"name": "wake", "url": receiver.url("/wake"), "subscriptions": [{"type": "profile.create"}]},
+        )
         assert r.status_code == 201, r.text
         dispatcher = Dispatcher(application.state.db, sleepy, name="wake-test")
         stop = asyncio.Event()

@@ -1,5 +1,6 @@
 """The request examples of README.md and docs/*.md, as the documentation shows them: fenced
 `sh`/`bash` blocks that call curl, and `http` blocks (`METHOD /path` then one or more JSON bodies)."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,9 @@ def blocks() -> list[Block]:
         for match in FENCE.finditer(text):
             indent = len(match.group("indent"))
             body = "\n".join(line[indent:] for line in match.group("body").splitlines())
-            found.append(Block(str(path.relative_to(ROOT)), text.count("\n", 0, match.start()) + 1,
-                               match.group("lang"), body))
+            found.append(
+                Block(str(path.relative_to(ROOT)), text.count("\n", 0, match.start()) + 1, match.group("lang"), body)
+            )
     return found
 
 

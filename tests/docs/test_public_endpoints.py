@@ -1,4 +1,5 @@
 """issue 20 #3: the README names every endpoint that takes no API key, and says why."""
+
 from __future__ import annotations
 
 import re
@@ -10,19 +11,26 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def _public_table() -> str:
     text = README.read_text()
     start = text.index("| Endpoint | Why no key |")
-    return text[start:text.index("\n\n", start)]
+    return text[start : text.index("\n\n", start)]
 
 
 def _public_operations(app) -> list[tuple[str, str]]:
     spec = app.openapi()
-    return [(method.upper(), path) for path, operations in spec["paths"].items()
-            for method, operation in operations.items() if operation.get("security") == []]
+    return [
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == []
+    ]
 
 
 def _methods_spelled_out(table: str) -> str:
     """`GET/POST /x` in the table stands for `GET /x` and `POST /x`."""
-    return " ".join(f"`{method} {path}`" for methods, path in re.findall(r"`([A-Z/]+) (/[^`]*)`", table)
-                    for method in methods.split("/"))
+    return " ".join(
+        f"`{method} {path}`"
+        for methods, path in re.findall(r"`([A-Z/]+) (/[^`]*)`", table)
+        for method in methods.split("/")
+    )
 
 
 def test_every_public_operation_is_in_the_readme_table(app):
@@ -38,8 +46,14 @@ def test_every_public_operation_is_in_the_readme_table(app):
 
 async def test_the_listed_endpoints_answer_without_a_key(anon, space):
     sid = space.space_id
-    for url in ("/healthz", "/readyz", "/metrics", "/openapi.json", f"/apispaces/{sid}/sessions/start",
-                "/chat/widget/onecast-client.js"):
+    for url in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        f"/apispaces/{sid}/sessions/start",
+        "/chat/widget/onecast-client.js",
+    ):
         r = await anon.get(url)
         assert r.status_code == 200, (url, r.status_code)
     for url in ("/l/nope", "/media/nope"):

@@ -1,5 +1,6 @@
 """issue 20 #5 and #8: the `onecast` command's errors are one line naming the option, its help
 has no `<str>`/`<bool>` metavars, and `--json` says what it does. Runs the installed executable."""
+
 from __future__ import annotations
 
 import os
@@ -26,16 +27,19 @@ def one_line(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("args", "option"), [
-    (["send", "--space", "s", "--body", "hi"], "--phone, --email or --profile"),
-    (["send", "--space", "s", "--body", "hi", "--phone", "447700900123", "--rules", " , "], "--rules"),
-    (["send", "--body", "hi", "--phone", "447700900123"], "--space"),
-    (["send", "--space", "s", "--body", "hi", "--email", "x" * 400 + "@example.com"], "--email"),
-    (["send", "--space", "s", "--body", "hi", "--phone", "447700900123", "--wait", "maybe"], "maybe"),
-    (["keys", "create"], "SPACE"),
-    (["serve", "--port", "eighty"], "--port"),
-    (["spaces", "create", "x", "--nope"], "--nope"),
-])
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["send", "--space", "s", "--body", "hi"], "--phone, --email or --profile"),
+        (["send", "--space", "s", "--body", "hi", "--phone", "447700900123", "--rules", " , "], "--rules"),
+        (["send", "--body", "hi", "--phone", "447700900123"], "--space"),
+        (["send", "--space", "s", "--body", "hi", "--email", "x" * 400 + "@example.com"], "--email"),
+        (["send", "--space", "s", "--body", "hi", "--phone", "447700900123", "--wait", "maybe"], "maybe"),
+        (["keys", "create"], "SPACE"),
+        (["serve", "--port", "eighty"], "--port"),
+        (["spaces", "create", "x", "--nope"], "--nope"),
+    ],
+)
 def test_every_cli_validation_error_is_one_line_naming_the_option(database_url, args, option):
     result = onecast(*args, database_url=database_url)
     assert result.returncode == 2
@@ -49,8 +53,19 @@ def test_a_send_without_a_recipient_names_the_recipient_options(database_url):
     assert line.startswith("onecast: --phone, --email or --profile (the recipient): give at least one of")
 
 
-@pytest.mark.parametrize("command", [[], ["send"], ["serve"], ["spaces", "create"], ["keys", "create"],
-                                     ["profiles", "import"], ["send-batch"], ["console-user", "create"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["send"],
+        ["serve"],
+        ["spaces", "create"],
+        ["keys", "create"],
+        ["profiles", "import"],
+        ["send-batch"],
+        ["console-user", "create"],
+    ],
+)
 def test_help_shows_no_type_metavars(command):
     result = onecast(*command, "--help")
     assert result.returncode == 0, result.stderr

@@ -1,5 +1,6 @@
 """issue 20 #4: a bad ONECAST_DATABASE_URL is one line saying what is wrong and what to do, exit 2,
 for serve/api/worker/migrate and the commands that use the database (it was a 150-750 line traceback)."""
+
 from __future__ import annotations
 
 import os
@@ -9,10 +10,18 @@ import socket
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.kit.test_cli_errors import onecast, one_line
+from tests.kit.test_cli_errors import one_line, onecast
 
-COMMANDS = [["serve"], ["api"], ["worker"], ["migrate"], ["spaces", "create", "x"], ["keys", "create", "x"],
-            ["send", "--space", "x", "--body", "hi", "--phone", "447700900123"], ["console-user", "list"]]
+COMMANDS = [
+    ["serve"],
+    ["api"],
+    ["worker"],
+    ["migrate"],
+    ["spaces", "create", "x"],
+    ["keys", "create", "x"],
+    ["send", "--space", "x", "--body", "hi", "--phone", "447700900123"],
+    ["console-user", "list"],
+]
 
 
 def _closed_port() -> int:
@@ -33,18 +42,33 @@ def _postgres_server() -> str:
 
 
 CASES = {
-    "missing PostgreSQL database": (_postgres_server, "database 'onecast_no_such_database_20' does not exist",
-                                    "createdb"),
-    "unreachable port": (lambda: f"postgresql://postgres@127.0.0.1:{_closed_port()}/onecast",
-                         "cannot reach PostgreSQL on 127.0.0.1", "is it running"),
-    "unknown host": (lambda: "postgresql://postgres@no-such-host.invalid:5432/onecast",
-                     "host 'no-such-host.invalid' is unknown", "check the host"),
-    "SQLite folder missing": (lambda: "sqlite:////nonexistent-onecast-dir/sub/o.db",
-                              "folder /nonexistent-onecast-dir/sub of the SQLite database does not exist", "mkdir -p"),
+    "missing PostgreSQL database": (
+        _postgres_server,
+        "database 'onecast_no_such_database_20' does not exist",
+        "createdb",
+    ),
+    "unreachable port": (
+        lambda: f"postgresql://postgres@127.0.0.1:{_closed_port()}/onecast",
+        "cannot reach PostgreSQL on 127.0.0.1",
+        "is it running",
+    ),
+    "unknown host": (
+        lambda: "postgresql://postgres@no-such-host.invalid:5432/onecast",
+        "host 'no-such-host.invalid' is unknown",
+        "check the host",
+    ),
+    "SQLite folder missing": (
+        lambda: "sqlite:////nonexistent-onecast-dir/sub/o.db",
+        "folder /nonexistent-onecast-dir/sub of the SQLite database does not exist",
+        "mkdir -p",
+    ),
     "unparsable URL": (lambda: "postgresql://me@db:port/x", "is not a database URL", "set it like"),
     "not a URL at all": (lambda: "onecast.db", "is not a database URL", "set it like"),
-    "unsupported scheme": (lambda: "mysql://me@db/onecast", "uses 'mysql', which Onecast does not support",
-                           "use SQLite or PostgreSQL"),
+    "unsupported scheme": (
+        lambda: "mysql://me@db/onecast",
+        "uses 'mysql', which Onecast does not support",
+        "use SQLite or PostgreSQL",
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """issue 20 #6 and #7: `onecast serve` takes its port before anything else (a busy port is one line,
 nothing created, no "listening on"), and its restart hint is a command that works as printed."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kit.test_cli_errors import ONECAST, onecast, one_line
+from tests.kit.test_cli_errors import ONECAST, one_line, onecast
 
 
 @pytest.fixture
@@ -60,10 +61,16 @@ def test_the_restart_hint_is_the_command_that_works_from_here(tmp_path):
     venv_bin = Path(ONECAST).parent
     cwd = venv_bin.parent.parent  # the checkout, as after `make run`
     relative = os.path.relpath(ONECAST, cwd)
-    path_without_venv = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                        if Path(p).resolve() != venv_bin.resolve())
-    env = {**os.environ, "PATH": path_without_venv, "COLUMNS": "400",
-           "ONECAST_DATABASE_URL": f"sqlite:///{tmp_path}/o.db", "ONECAST_PORT": "0"}
+    path_without_venv = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p).resolve() != venv_bin.resolve()
+    )
+    env = {
+        **os.environ,
+        "PATH": path_without_venv,
+        "COLUMNS": "400",
+        "ONECAST_DATABASE_URL": f"sqlite:///{tmp_path}/o.db",
+        "ONECAST_PORT": "0",
+    }
     assert subprocess.run([ONECAST, "migrate"], env=env, capture_output=True).returncode == 0
     created = subprocess.run([ONECAST, "spaces", "create", "first", "--json"], env=env, capture_output=True)
     assert created.returncode == 0

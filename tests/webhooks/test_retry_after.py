@@ -1,5 +1,6 @@
 """A receiver answering 429 with Retry-After is next tried when it asked, not at the schedule's
 first step (5 s)."""
+
 from datetime import timedelta
 
 from onecast.kit.clock import utcnow

@@ -6,7 +6,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from onecast.kit.ids import new_id
 
-
 CHANNEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 ChannelIdStr = Annotated[str, StringConstraints(max_length=100, pattern=CHANNEL_ID_PATTERN)]
 

@@ -5,6 +5,7 @@ WhatsApp `text.body` and Telegram `sendMessage.text` take 4096, Messenger `messa
 Telegram and Messenger conversations read a long answer as consecutive messages, so a longer text
 is split there; a WhatsApp text is one message (splitting would break templates' and replies'
 correlation), so a longer one is refused at accept time."""
+
 from __future__ import annotations
 
 TEXT_LIMITS = {"whatsApp": 4096, "telegram": 4096, "fbMessenger": 2000}

@@ -10,10 +10,26 @@ from fastapi.responses import JSONResponse
 
 from onecast.appusers.auth import Caller, CallerAuth
 from onecast.chat import access, presence, service, teams
-from onecast.chat.schemas import (AgentPresenceOut, AppMessagingConfig, AssignIn, ChannelConfig, ChannelIn,
-                                  ChatConfigOut, ChatIn, ChatMessagePost, ChatOut, ChatParticipant, ChatUpdate,
-                                  CloseIn, FormIn, TeamConfigOut, TeamIn, TeamOut, TeamSettings,
-                                  UserPresenceOut)
+from onecast.chat.schemas import (
+    AgentPresenceOut,
+    AppMessagingConfig,
+    AssignIn,
+    ChannelConfig,
+    ChannelIn,
+    ChatConfigOut,
+    ChatIn,
+    ChatMessagePost,
+    ChatOut,
+    ChatParticipant,
+    ChatUpdate,
+    CloseIn,
+    FormIn,
+    TeamConfigOut,
+    TeamIn,
+    TeamOut,
+    TeamSettings,
+    UserPresenceOut,
+)
 from onecast.conversations import service as conversations
 from onecast.conversations.schemas import MessageSent, MessagesPage, ProfileIdStr, StatusUpdate, StreamEvent
 from onecast.kit.auth import SpaceAuth
@@ -35,7 +51,7 @@ WITH_ETAG = {"model": ChatOut, "description": "The chat; its ETag is in the `ETa
 CLOSED = problem_responses(409)
 
 
-def _doc(chat, status: int = 200) -> JSONResponse:  # noqa: ANN001
+def _doc(chat, status: int = 200) -> JSONResponse:
     return JSONResponse(service.view(chat), status_code=status, headers={"ETag": service.etag(chat)})
 
 
@@ -72,21 +88,21 @@ async def list_chats(
 
 
 @router.get("/chats/{chatId}", responses={200: WITH_ETAG})
-async def get_chat(request: Request, caller: CallerAuth, chatId: ChatId,  # noqa: N803
+async def get_chat(request: Request, caller: CallerAuth, chatId: ChatId,
                    include_deleted: Annotated[bool, Query(alias="includeDeleted")] = False) -> JSONResponse:
     async with get_db(request).read() as session:
         return _doc(await service.get(session, caller, chatId, include_deleted=include_deleted))
 
 
 @router.put("/chats/{chatId}", responses={200: WITH_ETAG, **problem_responses(412)})
-async def update_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: ChatUpdate,  # noqa: N803
+async def update_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: ChatUpdate,
                       if_match: IfMatch = None) -> JSONResponse:
     async with get_db(request).transaction() as session:
         return _doc(await service.update(session, caller, chatId, body.model_dump(), if_match))
 
 
 @router.delete("/chats/{chatId}", status_code=204, responses=problem_responses(412))
-async def delete_chat(request: Request, caller: CallerAuth, chatId: ChatId,  # noqa: N803
+async def delete_chat(request: Request, caller: CallerAuth, chatId: ChatId,
                       if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         await service.delete(session, caller, chatId, if_match)
@@ -94,32 +110,32 @@ async def delete_chat(request: Request, caller: CallerAuth, chatId: ChatId,  # n
 
 
 @router.put("/chats/{chatId}/assign", responses={200: WITH_ETAG, **CLOSED})
-async def assign_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: AssignIn) -> JSONResponse:  # noqa: N803
+async def assign_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: AssignIn) -> JSONResponse:
     async with get_db(request).transaction() as session:
         return _doc(await service.assign(session, caller, chatId, body.teamId, body.agentId))
 
 
 @router.put("/chats/{chatId}/close", responses={200: WITH_ETAG, **CLOSED})
-async def close_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: CloseIn) -> JSONResponse:  # noqa: N803
+async def close_chat(request: Request, caller: CallerAuth, chatId: ChatId, body: CloseIn) -> JSONResponse:
     async with get_db(request).transaction() as session:
         return _doc(await service.close(session, caller, chatId, body.bypassMessage))
 
 
 @router.put("/chats/{chatId}/channel", responses={200: WITH_ETAG, **CLOSED})
-async def change_channel(request: Request, caller: CallerAuth, chatId: ChatId, body: ChannelIn) -> JSONResponse:  # noqa: N803
+async def change_channel(request: Request, caller: CallerAuth, chatId: ChatId, body: ChannelIn) -> JSONResponse:
     async with get_db(request).transaction() as session:
         return _doc(await service.change_channel(session, caller, chatId, body.channelId))
 
 
 @router.post("/chats/{chatId}/form", response_model=MessageSent, responses=CLOSED)
-async def send_form(request: Request, caller: CallerAuth, chatId: ChatId, body: FormIn) -> dict:  # noqa: N803
+async def send_form(request: Request, caller: CallerAuth, chatId: ChatId, body: FormIn) -> dict:
     async with get_db(request).transaction() as session:
         message = await service.send_form(session, caller, chatId, body.formTemplateId)
     return {"id": message.id, "eventId": message.sent_event_id}
 
 
 @router.get("/chats/{chatId}/participants", response_model=list[ChatParticipant])
-async def chat_participants(request: Request, caller: CallerAuth, chatId: ChatId) -> list[dict]:  # noqa: N803
+async def chat_participants(request: Request, caller: CallerAuth, chatId: ChatId) -> list[dict]:
     async with get_db(request).read() as session:
         return (await service.get(session, caller, chatId)).participants or []
 
@@ -133,18 +149,18 @@ async def _typing(request: Request, caller: Caller, chat_id: str, on: bool, prof
 
 
 @router.post("/chats/{chatId}/typing", status_code=204)
-async def chat_typing_on(request: Request, caller: CallerAuth, chatId: ChatId, profile_id: Agent = None) -> Response:  # noqa: N803
+async def chat_typing_on(request: Request, caller: CallerAuth, chatId: ChatId, profile_id: Agent = None) -> Response:
     return await _typing(request, caller, chatId, True, profile_id)
 
 
 @router.delete("/chats/{chatId}/typing", status_code=204)
-async def chat_typing_off(request: Request, caller: CallerAuth, chatId: ChatId, profile_id: Agent = None) -> Response:  # noqa: N803
+async def chat_typing_off(request: Request, caller: CallerAuth, chatId: ChatId, profile_id: Agent = None) -> Response:
     return await _typing(request, caller, chatId, False, profile_id)
 
 
 @router.post("/chats/{chatId}/messages", response_model=MessageSent, responses=CLOSED,
              summary="An agent's (or the team's) message to the chat; `from.profileId` names the agent")
-async def send_chat_message(request: Request, caller: CallerAuth, chatId: ChatId, body: ChatMessagePost) -> dict:  # noqa: N803
+async def send_chat_message(request: Request, caller: CallerAuth, chatId: ChatId, body: ChatMessagePost) -> dict:
     async with get_db(request).transaction() as session:
         chat = await service.get(session, caller, chatId, lock=True)
         message = await service.send(session, caller, chat, body.model_dump(mode="json", by_alias=True,
@@ -153,7 +169,7 @@ async def send_chat_message(request: Request, caller: CallerAuth, chatId: ChatId
 
 
 @router.get("/chats/{chatId}/messages", response_model=MessagesPage)
-async def chat_messages(request: Request, caller: CallerAuth, chatId: ChatId,  # noqa: N803
+async def chat_messages(request: Request, caller: CallerAuth, chatId: ChatId,
                         start: FromEvent = None, limit: Limit = 100) -> dict:
     async with get_db(request).read() as session:
         chat = await service.get(session, caller, chatId)
@@ -162,7 +178,7 @@ async def chat_messages(request: Request, caller: CallerAuth, chatId: ChatId,  #
 
 
 @router.get("/chats/{chatId}/events", response_model=list[StreamEvent])
-async def chat_events(request: Request, caller: CallerAuth, chatId: ChatId,  # noqa: N803
+async def chat_events(request: Request, caller: CallerAuth, chatId: ChatId,
                       start: FromEvent = None, limit: Limit = 100) -> list[dict]:
     async with get_db(request).read() as session:
         chat = await service.get(session, caller, chatId)
@@ -172,7 +188,7 @@ async def chat_events(request: Request, caller: CallerAuth, chatId: ChatId,  # n
 
 @router.post("/chats/{chatId}/messages/statusupdates", response_model=None,
              responses={200: {"description": "Recorded"}})
-async def chat_status_updates(request: Request, caller: CallerAuth, chatId: ChatId,  # noqa: N803
+async def chat_status_updates(request: Request, caller: CallerAuth, chatId: ChatId,
                               body: Annotated[list[StatusUpdate], Body(min_length=1, max_length=100)],
                               profile_id: Agent = None) -> Response:
     async with get_db(request).transaction() as session:
@@ -224,14 +240,14 @@ async def chat_config(request: Request, principal: SpaceAuth) -> dict:
 
 
 @router.get("/chat/config/teams/{teamId}", response_model=TeamOut, summary="A team and its members")
-async def get_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> dict:  # noqa: N803
+async def get_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> dict:
     async with get_db(request).read() as session:
         return teams.team_view(await teams.get_team(session, principal.space_id, teamId))
 
 
 @router.put("/chat/config/teams/{teamId}", response_model=TeamOut,
             summary="Create or update a team (its name makes chat conversation ids `{Team_Name}_{profileId}`)")
-async def put_team(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamIn) -> dict:  # noqa: N803
+async def put_team(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamIn) -> dict:
     async with get_db(request).transaction() as session:
         team = await teams.put_team(session, principal.space_id, teamId, body.name,
                                     [m.model_dump() for m in body.members], body.isPublic)
@@ -239,7 +255,7 @@ async def put_team(request: Request, principal: SpaceAuth, teamId: TeamId, body:
 
 
 @router.delete("/chat/config/teams/{teamId}", status_code=204, summary="Remove a team and its config")
-async def delete_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:  # noqa: N803
+async def delete_team(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:
     async with get_db(request).transaction() as session:
         await teams.delete_team(session, principal.space_id, teamId)
     return Response(status_code=204)
@@ -247,14 +263,14 @@ async def delete_team(request: Request, principal: SpaceAuth, teamId: TeamId) ->
 
 @router.put("/chat/config/teams/{teamId}/settings", response_model=TeamConfigOut,
             summary="Close and out-of-hours messages, working hours")
-async def put_settings(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamSettings) -> dict:  # noqa: N803
+async def put_settings(request: Request, principal: SpaceAuth, teamId: TeamId, body: TeamSettings) -> dict:
     async with get_db(request).transaction() as session:
         team = await teams.set_settings(session, principal.space_id, teamId, body.model_dump(by_alias=True))
         return teams.config_view(team)
 
 
 @router.delete("/chat/config/teams/{teamId}/settings", status_code=204)
-async def delete_settings(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:  # noqa: N803
+async def delete_settings(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:
     async with get_db(request).transaction() as session:
         await teams.set_settings(session, principal.space_id, teamId, None)
     return Response(status_code=204)
@@ -263,7 +279,7 @@ async def delete_settings(request: Request, principal: SpaceAuth, teamId: TeamId
 def _channel_routes(channel: str, schema: type) -> None:
     """PUT/DELETE /chat/config/teams/{teamId}/<channel>: one channel's chat config for the team."""
 
-    async def put_channel(request: Request, principal: SpaceAuth, teamId: TeamId, body) -> dict:  # noqa: N803, ANN001
+    async def put_channel(request: Request, principal: SpaceAuth, teamId: TeamId, body) -> dict:
         async with get_db(request).transaction() as session:
             team = await teams.set_channel(session, principal.space_id, teamId, channel,
                                            body.model_dump(mode="json", exclude_none=True))
@@ -271,7 +287,7 @@ def _channel_routes(channel: str, schema: type) -> None:
 
     put_channel.__annotations__["body"] = schema  # a real class: this module's annotations are strings
 
-    async def delete_channel(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:  # noqa: N803
+    async def delete_channel(request: Request, principal: SpaceAuth, teamId: TeamId) -> Response:
         async with get_db(request).transaction() as session:
             await teams.set_channel(session, principal.space_id, teamId, channel, None)
         return Response(status_code=204)

@@ -17,8 +17,8 @@ from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, not_found
 from onecast.kit.etag import check_if_match, etag_for
 from onecast.kit.events import record_event
-from onecast.realtime.notify import emit, envelope
 from onecast.kit.ids import new_id
+from onecast.realtime.notify import emit, envelope
 
 CHAT_ROLES = {"owner": {"canSend": True, "canAddParticipants": True, "canRemoveParticipants": True},
               "participant": {"canSend": True, "canAddParticipants": False, "canRemoveParticipants": False}}

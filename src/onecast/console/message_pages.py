@@ -34,7 +34,7 @@ STATUSES = ["processing", "retrying", "sent", "delivered", "read", "failed", "ex
 FILTERS = ("status", "channel", "direction", "profile", "text", "before")
 
 
-def _search(space_id: str, params: dict[str, str]):  # noqa: ANN202
+def _search(space_id: str, params: dict[str, str]):
     stmt = select(Message).where(Message.space_id == space_id, Message.deleted_on.is_(None))
     if params.get("status"):
         stmt = stmt.where(Message.status == params["status"])

@@ -1,5 +1,6 @@
 """The console's route class: a refusal is a page a person can read (or, for an htmx action, an
 error shown in place), never the JSON problem document the API answers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
@@ -21,9 +22,12 @@ REDIRECTS = {301, 302, 303, 307, 308}
 def error_page(request: Request, status_code: int, text: str) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         return in_place_error(text, 422 if status_code < 500 else status_code)
-    return templates.TemplateResponse(request, "error.html", {"status": status_code, "text": text, "viewer": None,
-                                                              "csrf": "", "csrf_field": ""},
-                                      status_code=status_code)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status_code, "text": text, "viewer": None, "csrf": "", "csrf_field": ""},
+        status_code=status_code,
+    )
 
 
 class ConsoleRoute(CheckedRoute):

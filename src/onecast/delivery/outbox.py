@@ -10,7 +10,7 @@ from onecast.delivery.models import OutboxJob
 from onecast.kit.clock import as_utc, utcnow
 
 
-async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN001
+async def claim(db, owner: str, limit: int, lease_seconds: float,
                 space_id: str | None = None) -> list[int]:
     now = utcnow()
     stmt = select(OutboxJob).where(OutboxJob.available_at <= now)
@@ -26,7 +26,7 @@ async def claim(db, owner: str, limit: int, lease_seconds: float,  # noqa: ANN00
         return [job.id for job in jobs]
 
 
-async def next_due(db, space_id: str | None = None) -> datetime | None:  # noqa: ANN001
+async def next_due(db, space_id: str | None = None) -> datetime | None:
     """When the next job falls due (claimed ones when their lease runs out); None for none."""
     stmt = select(func.min(OutboxJob.available_at))
     if space_id is not None:
@@ -35,7 +35,7 @@ async def next_due(db, space_id: str | None = None) -> datetime | None:  # noqa:
         return as_utc((await session.execute(stmt)).scalar_one_or_none())
 
 
-async def postpone(db, job_id: int, owner: str, seconds: float) -> None:  # noqa: ANN001
+async def postpone(db, job_id: int, owner: str, seconds: float) -> None:
     """Hand a claimed job back, due in `seconds`, without counting an attempt."""
     async with db.transaction() as session:
         job = await session.get(OutboxJob, job_id, with_for_update=True)
@@ -44,7 +44,7 @@ async def postpone(db, job_id: int, owner: str, seconds: float) -> None:  # noqa
             job.lease_owner = None
 
 
-async def bring_forward(db, space_id: str, channel: str) -> int:  # noqa: ANN001
+async def bring_forward(db, space_id: str, channel: str) -> int:
     """Make the space's jobs that wait for a retry on `channel` due now; returns how many."""
     from onecast.messages.models import Message  # messages depends on delivery, not the reverse
 

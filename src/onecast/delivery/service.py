@@ -25,10 +25,10 @@ from onecast.delivery.throttle import channel_rate, wait_for_slot
 from onecast.kit.clock import utcnow
 from onecast.kit.retry_after import retry_after_seconds
 from onecast.messages import provider_ids
+from onecast.messages.inbound import inbound_from_address, receive_inbound
 from onecast.messages.models import Message
 from onecast.messages.render import channel_text
 from onecast.messages.schemas import InboundIn
-from onecast.messages.inbound import inbound_from_address, receive_inbound
 from onecast.messages.status import apply_status
 
 log = structlog.get_logger("onecast.delivery")
@@ -49,7 +49,7 @@ def outbound_for(message: Message, entry: dict[str, Any], attempt: int, config: 
     )
 
 
-async def _owned_job(session, job_id: int, owner: str) -> OutboxJob | None:  # noqa: ANN001
+async def _owned_job(session, job_id: int, owner: str) -> OutboxJob | None:
     job = (await session.execute(select(OutboxJob).where(OutboxJob.id == job_id).with_for_update())
            ).scalar_one_or_none()
     if job is None or job.lease_owner != owner:
@@ -69,7 +69,7 @@ class Claimed:
     outbound: OutboundMessage | None = None
 
 
-async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -> list[Claimed]:  # noqa: ANN001
+async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -> list[Claimed]:
     """The jobs of one claim with their messages and channel configs, in one read transaction."""
     claimed = []
     configs: dict[tuple, dict[str, Any]] = {}  # a key names one channel revision: read (and decrypt) it once
@@ -99,7 +99,7 @@ async def read_claimed(db, settings: Settings, job_ids: list[int], owner: str) -
     return claimed
 
 
-async def deliver(db, pool: ProviderPool, settings: Settings, job: Claimed,  # noqa: ANN001
+async def deliver(db, pool: ProviderPool, settings: Settings, job: Claimed,
                   record: Callable[[Outcome], Awaitable[None]]) -> None:
     """Send one claimed job and hand its outcome to `record` (the worker's group-commit recorder)."""
     if job.outbound is None:
@@ -124,7 +124,7 @@ async def deliver(db, pool: ProviderPool, settings: Settings, job: Claimed,  # n
     await record(Outcome(job.job_id, job.owner, entry, result))
 
 
-async def _close_undeliverable(db, job_id: int, owner: str) -> None:  # noqa: ANN001
+async def _close_undeliverable(db, job_id: int, owner: str) -> None:
     """Drop the job of a message that is gone or final; expire one whose time has passed."""
     async with db.transaction() as session:
         job = await _owned_job(session, job_id, owner)
@@ -143,7 +143,7 @@ def _implicit(entry: dict[str, Any]) -> bool:
     return (entry["provider"] == "sandbox" and entry["key"][0] == "sandbox") or spacepush.serves(entry)
 
 
-async def _current_entry(session, entry: dict[str, Any]) -> dict[str, Any] | None:  # noqa: ANN001
+async def _current_entry(session, entry: dict[str, Any]) -> dict[str, Any] | None:
     """The plan entry against the channel as it is now, so a retry uses the current configuration
     (its revision keys the provider instance, so a fixed config is not served by the old one);
     None when the channel was deleted."""
@@ -157,7 +157,7 @@ async def _current_entry(session, entry: dict[str, Any]) -> dict[str, Any] | Non
     return {**entry, "provider": channel.provider, "key": [channel.id, channel.revision]}
 
 
-async def _channel_config(session, entry: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:  # noqa: ANN001
+async def _channel_config(session, entry: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
     if entry["provider"] == "sandbox" and entry["key"][0] == "sandbox":
         return {}
     from onecast.spacepush import service as spacepush
@@ -180,7 +180,7 @@ class Outcome:
     result: SendResult
 
 
-async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None:  # noqa: ANN001
+async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None:
     """Record one outcome in `session`'s transaction: sent (with receipts, billing and replies),
     retry with backoff, fall back to the next channel, or fail. Nothing when the lease was lost."""
     entry, result = outcome.entry, outcome.result
@@ -222,7 +222,7 @@ async def apply_outcome(session, settings: Settings, outcome: Outcome) -> None: 
     await session.delete(job)
 
 
-async def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:  # noqa: ANN001
+async def _sent(session, message: Message, entry: dict[str, Any], result: SendResult) -> None:
     await provider_ids.assign(session, message, result.provider_message_id)
     if "segments" in entry:
         message.segment_count = entry["segments"]
@@ -232,7 +232,7 @@ async def _sent(session, message: Message, entry: dict[str, Any], result: SendRe
         apply_status(session, message, receipt.status, channel=entry["channel"], details=receipt.details)
 
 
-def vendor_failed(session, message: Message, channel: str, result: SendResult,  # noqa: ANN001
+def vendor_failed(session, message: Message, channel: str, result: SendResult,
                   at: datetime | None = None) -> bool:
     """A failure the vendor reports after accepting the message (a status webhook) is treated as a
     permanent failure at send: the next rule of the plan gets the message (a new delivery job), else
@@ -250,7 +250,7 @@ def vendor_failed(session, message: Message, channel: str, result: SendResult,  
                         details={**details, "permanent": result.permanent})
 
 
-def _fall_back(session, message: Message, entry: dict[str, Any], details: dict[str, Any]) -> None:  # noqa: ANN001
+def _fall_back(session, message: Message, entry: dict[str, Any], details: dict[str, Any]) -> None:
     nxt = message.plan[message.plan_index + 1]
     message.plan_index += 1
     message.channel = nxt["channel"]

@@ -8,17 +8,17 @@ import time
 
 import structlog
 
+from onecast.background import CHORES, SERVICES
 from onecast.channels.registry import ProviderPool
 from onecast.config import Settings
 from onecast.delivery import outbox
 from onecast.delivery.recorder import OutcomeRecorder
 from onecast.delivery.recovery import ChannelRecovery
 from onecast.delivery.service import Claimed, Outcome, deliver, read_claimed
-from onecast.background import CHORES, SERVICES
 from onecast.kit.clock import utcnow
 from onecast.kit.plugins import load
-from onecast.kit.wake import OUTBOX, Waiter
 from onecast.kit.ssrf import AddressGuard
+from onecast.kit.wake import OUTBOX, Waiter
 
 log = structlog.get_logger("onecast.worker")
 HOUSEKEEPING_SECONDS = 300.0
@@ -27,7 +27,7 @@ HOUSEKEEPING_SECONDS = 300.0
 class Worker:
     """`space_id` limits the worker to one space's jobs (the CLI's `send`)."""
 
-    def __init__(self, db, settings: Settings, name: str | None = None,  # noqa: ANN001
+    def __init__(self, db, settings: Settings, name: str | None = None,
                  space_id: str | None = None) -> None:
         self.db = db
         self.settings = settings

@@ -1,5 +1,6 @@
 """What the `onecast` command shows a person: one line per error, naming the option at fault,
 and help without type metavars. `main` is the console-script entry point."""
+
 from __future__ import annotations
 
 import sys

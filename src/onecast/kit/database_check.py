@@ -1,5 +1,6 @@
 """Is ONECAST_DATABASE_URL usable? One line saying what is wrong and what to do, instead of the
 driver's traceback: checked by every CLI command before it touches the database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,10 @@ def url_problem(url: str) -> str | None:
         return f"ONECAST_DATABASE_URL {url!r} is not a database URL: set it like {EXAMPLES}"
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql", "postgres"):
-        return (f"ONECAST_DATABASE_URL uses {backend!r}, which Onecast does not support: "
-                f"use SQLite or PostgreSQL, e.g. {EXAMPLES}")
+        return (
+            f"ONECAST_DATABASE_URL uses {backend!r}, which Onecast does not support: "
+            f"use SQLite or PostgreSQL, e.g. {EXAMPLES}"
+        )
     if backend == "sqlite":
         return _sqlite_problem(parsed.database)
     return None
@@ -37,8 +40,10 @@ def _sqlite_problem(path: str | None) -> str | None:
         return None
     folder = os.path.dirname(os.path.abspath(path)) or "."
     if not os.path.isdir(folder):
-        return (f"the folder {folder} of the SQLite database does not exist: create it (mkdir -p {folder}) "
-                "or change ONECAST_DATABASE_URL")
+        return (
+            f"the folder {folder} of the SQLite database does not exist: create it (mkdir -p {folder}) "
+            "or change ONECAST_DATABASE_URL"
+        )
     if not os.access(folder, os.W_OK):
         return f"the folder {folder} of the SQLite database is not writable: fix its permissions or choose another"
     return None
@@ -54,18 +59,24 @@ async def _postgres_problem(url: str) -> str | None:
     try:
         connection = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
     except asyncpg.InvalidCatalogNameError:
-        return (f"the PostgreSQL database {parsed.database!r} does not exist on {where}: create it "
-                f"(createdb -h {host} -p {port} -U {parsed.username or 'postgres'} {parsed.database}) "
-                "or change ONECAST_DATABASE_URL")
+        return (
+            f"the PostgreSQL database {parsed.database!r} does not exist on {where}: create it "
+            f"(createdb -h {host} -p {port} -U {parsed.username or 'postgres'} {parsed.database}) "
+            "or change ONECAST_DATABASE_URL"
+        )
     except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
-        return (f"PostgreSQL on {where} refused user {parsed.username!r} ({exc}): check the user and "
-                "password in ONECAST_DATABASE_URL")
+        return (
+            f"PostgreSQL on {where} refused user {parsed.username!r} ({exc}): check the user and "
+            "password in ONECAST_DATABASE_URL"
+        )
     except socket.gaierror:
         return f"the PostgreSQL host {host!r} is unknown: check the host in ONECAST_DATABASE_URL"
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        return (f"cannot reach PostgreSQL on {where} ({reason}): is it running, and are the host and port "
-                "in ONECAST_DATABASE_URL right?")
+        return (
+            f"cannot reach PostgreSQL on {where} ({reason}): is it running, and are the host and port "
+            "in ONECAST_DATABASE_URL right?"
+        )
     except asyncpg.PostgresError as exc:
         return f"PostgreSQL on {where} refused the connection: {exc}"
     await connection.close()
@@ -80,7 +91,7 @@ async def _schema_problem(url: str) -> str | None:
     settings = Settings(database_url=url)
     db = Database(settings.async_database_url, settings)
     try:
-        checks = (await readiness(db))["checks"]
+        checks: dict[str, Any] = dict((await readiness(db))["checks"])  # type: ignore[call-overload]
     finally:
         await db.dispose()
     if checks["migrations"] != "ok":

@@ -1,5 +1,6 @@
 """Take the listening socket before saying anything: a busy port is one line and exit 2, never
 "listening on ..." followed by uvicorn's "address already in use"."""
+
 from __future__ import annotations
 
 import errno

@@ -1,5 +1,6 @@
 """A peer's "try again later": HTTP `Retry-After` (RFC 9110: delay-seconds or an HTTP-date) or a
 vendor's own field (Telegram's `parameters.retry_after`), as seconds from now."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,7 +24,10 @@ def retry_after_seconds(value: Any, now: datetime | None = None) -> float | None
             seconds = float(text)
         except ValueError:
             try:
-                seconds = (as_utc(parsedate_to_datetime(text)) - (now or utcnow())).total_seconds()
+                when = as_utc(parsedate_to_datetime(text))
+                if when is None:
+                    return None
+                seconds = (when - (now or utcnow())).total_seconds()
             except (TypeError, ValueError, IndexError, OverflowError):
                 return None
     if seconds != seconds:  # NaN

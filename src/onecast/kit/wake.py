@@ -7,6 +7,7 @@ delivered only if it commits, and `listen` (a background service of the worker p
 those into wakes here, so an API process wakes the workers of other processes. On SQLite the
 wake is in-process only; a writer in another process is seen at the waiter's safety-net poll.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,7 @@ class Waiter:
     """One loop's wake-up flag. Clear it *before* looking for work, then `sleep`: a commit in
     between sets it, so no wake is lost."""
 
-    def __init__(self, hub: "WakeHub", topic: str) -> None:
+    def __init__(self, hub: WakeHub, topic: str) -> None:
         self.hub, self.topic = hub, topic
         self.flag = asyncio.Event()
         self.sleeping = False  # inside `sleep` (tests and diagnostics)
@@ -85,12 +86,12 @@ def _note_objects(session: Session, objects: Iterable[object]) -> None:
 
 
 @event.listens_for(WakingSession, "after_flush")
-def _after_flush(session: Session, _context) -> None:  # noqa: ANN001
+def _after_flush(session: Session, _context) -> None:
     _note_objects(session, session.new)
 
 
 @event.listens_for(WakingSession, "do_orm_execute")
-def _core_write(state) -> None:  # noqa: ANN001
+def _core_write(state) -> None:
     if state.is_insert or state.is_update:
         table = getattr(state.statement, "table", None)
         topic = WATCHED.get(getattr(table, "name", ""))
@@ -121,7 +122,7 @@ def _after_rollback(session: Session) -> None:
         session.info.pop(_TOPICS, None)
 
 
-async def listen(db, settings, stop: asyncio.Event) -> None:  # noqa: ANN001
+async def listen(db, settings, stop: asyncio.Event) -> None:
     """A background service: on PostgreSQL, LISTEN for other processes' commits and wake this
     process's waiters; reconnects after a lost connection (the safety-net polls cover the gap)."""
     if db.is_sqlite:
@@ -134,7 +135,7 @@ async def listen(db, settings, stop: asyncio.Event) -> None:  # noqa: ANN001
         try:
             conn = await asyncpg.connect(dsn)
             lost = asyncio.Event()
-            conn.add_termination_listener(lambda _conn: lost.set())
+            conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
             await conn.add_listener(CHANNEL, lambda _c, _pid, _channel, topic: db.wake.wake([topic]))
             db.wake.wake(WATCHED.values())  # what was committed while not listening
             stopping = asyncio.ensure_future(stop.wait())

@@ -11,9 +11,19 @@ from onecast.kit.errors import Problem, problem_responses, validation_problem
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.state import get_db, get_settings
 from onecast.messages import history, inbound, service
-from onecast.messages.schemas import (BatchItemOut, HistoryItem, InboundIn, InboundOut, InboundStatus,
-                                      InboundStatusIn, MessageIn, MessageOut, PostableStatus, RedactIn,
-                                      StatusIn)
+from onecast.messages.schemas import (
+    BatchItemOut,
+    HistoryItem,
+    InboundIn,
+    InboundOut,
+    InboundStatus,
+    InboundStatusIn,
+    MessageIn,
+    MessageOut,
+    PostableStatus,
+    RedactIn,
+    StatusIn,
+)
 from onecast.messages.views import history_item, inbound_view, message_view
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Messages (One API)"],
@@ -21,7 +31,7 @@ router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", t
 MessageId = Annotated[str, Path(max_length=64)]
 
 
-async def _view(session, message) -> dict[str, Any]:  # noqa: ANN001
+async def _view(session, message) -> dict[str, Any]:
     return message_view(message, await service.status_history(session, message.id))
 
 
@@ -66,7 +76,7 @@ async def send_batch(request: Request, principal: SpaceAuth) -> list[dict]:
 
 @router.get("/messages/{messageId}", response_model=MessageOut | InboundOut,
             description="A message by id: one sent (with `sentOn`) or one received (with `receivedOn`).")
-async def get_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> dict:  # noqa: N803
+async def get_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> dict:
     async with get_db(request).read() as session:
         message = await service.get_message(session, principal.space_id, messageId, direction=None)
         if message.direction == "inbound":
@@ -76,7 +86,7 @@ async def get_message(request: Request, principal: SpaceAuth, messageId: Message
 
 @router.patch("/messages/{messageId}", status_code=202, response_model=MessageOut,
               responses=problem_responses(409), description="Redact a message's content.")
-async def patch_message(request: Request, principal: SpaceAuth, messageId: MessageId, body: RedactIn) -> dict:  # noqa: N803
+async def patch_message(request: Request, principal: SpaceAuth, messageId: MessageId, body: RedactIn) -> dict:
     async with get_db(request).transaction() as session:
         if body.redact:
             message = await service.redact(session, principal, messageId)
@@ -86,7 +96,7 @@ async def patch_message(request: Request, principal: SpaceAuth, messageId: Messa
 
 
 @router.delete("/messages/{messageId}", status_code=204, responses=problem_responses(409))
-async def delete_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> Response:  # noqa: N803
+async def delete_message(request: Request, principal: SpaceAuth, messageId: MessageId) -> Response:
     async with get_db(request).transaction() as session:
         await service.delete(session, principal, messageId)
     return Response(status_code=204)
@@ -95,7 +105,7 @@ async def delete_message(request: Request, principal: SpaceAuth, messageId: Mess
 @router.post("/messages/{messageId}/statuses/{status}", response_model=MessageOut,
              responses=problem_responses(409),
              description="Report a receipt for a message (custom channels). Statuses only move forward.")
-async def post_status(request: Request, principal: SpaceAuth, messageId: MessageId,  # noqa: N803
+async def post_status(request: Request, principal: SpaceAuth, messageId: MessageId,
                       status: PostableStatus, body: StatusIn) -> dict:
     details = {"channelStatus": body.channelStatus or {}}
     if body.failureReason:
@@ -116,7 +126,7 @@ async def post_inbound(request: Request, principal: SpaceAuth, body: InboundIn) 
 @router.post("/messages/inbounds/{inboundMessageId}/statuses/{status}", response_model=InboundOut,
              responses=problem_responses(409))
 async def post_inbound_status(request: Request, principal: SpaceAuth,
-                              inboundMessageId: MessageId, status: InboundStatus,  # noqa: N803
+                              inboundMessageId: MessageId, status: InboundStatus,
                               body: InboundStatusIn) -> dict:
     async with get_db(request).transaction() as session:
         message = await inbound.post_inbound_status(session, principal, inboundMessageId, status,
@@ -129,8 +139,8 @@ async def post_inbound_status(request: Request, principal: SpaceAuth,
                         "`X-Next-Cursor` header and a `Link: rel=next` header.")
 async def profile_history(
     request: Request, response: Response, principal: SpaceAuth,
-    profileId: Annotated[str, Path(max_length=255)],  # noqa: N803
-    channelId: Annotated[str | None, Query(max_length=100)] = None,  # noqa: N803
+    profileId: Annotated[str, Path(max_length=255)],
+    channelId: Annotated[str | None, Query(max_length=100)] = None,
     direction: Annotated[str | None, Query(max_length=8, pattern="^(inbound|outbound)$")] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -45,8 +45,9 @@ class Message(Base):
         Index("ix_messages_space_profile_created", "space_id", "profile_id", "created_on"),
         # A vendor's id names one message per channel and direction: look-ups by it are scoped to
         # the channel, and an inbound message the vendor sends again is found instead of stored twice.
-        Index("uq_messages_channel_provider_id", "space_id", "channel", "direction", "provider_message_id",
-              unique=True),
+        Index(
+            "uq_messages_channel_provider_id", "space_id", "channel", "direction", "provider_message_id", unique=True
+        ),
     )
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onecast.channels import capabilities, text_limits
-from onecast.channels.vendor_http import text_of
 from onecast.channels.service import ResolvedChannel
 from onecast.channels.sms_encoding import MAX_SMS_CHARS, is_gsm7, segment_count, sender_error, to_gsm
 from onecast.channels.types import PHONE_TYPES, SMS_TYPES, address_field
+from onecast.channels.vendor_http import text_of
 from onecast.kit.errors import invalid
 from onecast.kit.phone import to_e164
 from onecast.messages.render import channel_text

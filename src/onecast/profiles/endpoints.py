@@ -18,8 +18,16 @@ from onecast.profiles.documents import project
 from onecast.profiles.models import Profile
 from onecast.profiles.query import MAX_VALUE_LENGTH, parse_fields, parse_query
 from onecast.profiles.sample_schema import sample_schema
-from onecast.profiles.schemas import (ChannelName, OptInChannels, OptInDefaults, ProfileIdStr, ProfileIn, ProfileOut,
-                                     ProfileProjection, ProfileUpdate)
+from onecast.profiles.schemas import (
+    ChannelName,
+    OptInChannels,
+    OptInDefaults,
+    ProfileIdStr,
+    ProfileIn,
+    ProfileOut,
+    ProfileProjection,
+    ProfileUpdate,
+)
 
 router = APIRouter(route_class=CheckedRoute, prefix="/apispaces/{apiSpaceId}", tags=["Profiles"],
                    responses=problem_responses(400, 401, 404))
@@ -123,7 +131,7 @@ async def bulk_upsert(request: Request, principal: SpaceAuth,
 
 
 @router.delete("/profiles/bulk", status_code=204, summary="Soft-delete many profiles")
-async def bulk_delete(request: Request, principal: SpaceAuth,  # noqa: A002 (`id` is the wire name)
+async def bulk_delete(request: Request, principal: SpaceAuth,
                       id: Annotated[list[ProfileIdStr], Query(min_length=1, max_length=1000)]) -> Response:
     async with get_db(request).transaction() as session:
         await service.bulk_delete(session, principal.space_id, id, principal.actor)
@@ -134,7 +142,7 @@ async def bulk_delete(request: Request, principal: SpaceAuth,  # noqa: A002 (`id
 
 
 @router.get("/profiles/{id}", responses={200: DOC})
-async def get_profile(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
+async def get_profile(request: Request, principal: SpaceAuth, id: ProfileId,
                       include_deleted: IncludeDeleted = False,
                       include_deleted_plain: Annotated[bool, Query(alias="includeDeleted")] = False) -> JSONResponse:
     async with get_db(request).read() as session:
@@ -147,7 +155,7 @@ async def get_profile(request: Request, principal: SpaceAuth, id: ProfileId,  # 
 @router.put("/profiles/{id}", responses={200: DOC, **problem_responses(412)},
             description="Replace the profile's fields. `?undelete=true` restores a soft-deleted profile "
                         "(with an empty body, that is all it does).")
-async def replace_profile(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
+async def replace_profile(request: Request, principal: SpaceAuth, id: ProfileId,
                           body: Annotated[ProfileUpdate | None, Body()] = None,
                           undelete: bool = False, if_match: IfMatch = None) -> JSONResponse:
     fields = _fields(body) if body is not None else None
@@ -168,7 +176,7 @@ async def replace_profile(request: Request, principal: SpaceAuth, id: ProfileId,
 @router.patch("/profiles/{id}", responses={200: DOC, 201: DOC, **problem_responses(412)},
               description="Merge top-level fields; `deletes` removes properties; `allowcreate=true` creates "
                           "(201) or undeletes the profile when needed.")
-async def patch_profile(request: Request, principal: SpaceAuth, id: ProfileId, body: ProfileUpdate,  # noqa: A002
+async def patch_profile(request: Request, principal: SpaceAuth, id: ProfileId, body: ProfileUpdate,
                         allowcreate: bool = False,
                         deletes: Annotated[list[Deletes] | None, Query(description="Comma-separated properties")] = None,
                         if_match: IfMatch = None) -> JSONResponse:
@@ -187,7 +195,7 @@ async def patch_profile(request: Request, principal: SpaceAuth, id: ProfileId, b
 
 
 @router.delete("/profiles/{id}", status_code=204, responses=problem_responses(412))
-async def delete_profile(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
+async def delete_profile(request: Request, principal: SpaceAuth, id: ProfileId,
                          if_match: IfMatch = None) -> Response:
     async with get_db(request).transaction() as session:
         profile = await service.require_profile(session, principal.space_id, id, lock=True)
@@ -210,13 +218,13 @@ async def _set_opt_ins(request: Request, principal: SpaceAuth, profile_id: str, 
 
 
 @router.put("/profiles/{id}/optin", responses={200: DOC, **problem_responses(412)}, summary="Opt in")
-async def opt_in(request: Request, principal: SpaceAuth, id: ProfileId, body: OptInChannels,  # noqa: A002
+async def opt_in(request: Request, principal: SpaceAuth, id: ProfileId, body: OptInChannels,
                  if_match: IfMatch = None) -> JSONResponse:
     return await _set_opt_ins(request, principal, id, body.channels, True, if_match)
 
 
 @router.delete("/profiles/{id}/optin", responses={200: DOC, **problem_responses(412)}, summary="Opt out")
-async def opt_out(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
+async def opt_out(request: Request, principal: SpaceAuth, id: ProfileId,
                   channel: Annotated[list[ChannelName], Query(min_length=1, max_length=100)],
                   if_match: IfMatch = None) -> JSONResponse:
     return await _set_opt_ins(request, principal, id, channel, False, if_match)
@@ -234,27 +242,27 @@ async def _relate(request: Request, principal: SpaceAuth, profile_id: str, child
 
 @router.put("/profiles/{id}/rels/primary/{linkedId}", responses={200: DOC},
             summary="Make linkedId the primary profile of id")
-async def set_primary(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
-                      linkedId: LinkedId) -> JSONResponse:  # noqa: N803
+async def set_primary(request: Request, principal: SpaceAuth, id: ProfileId,
+                      linkedId: LinkedId) -> JSONResponse:
     return await _relate(request, principal, id, id, linkedId, True)
 
 
 @router.delete("/profiles/{id}/rels/primary/{linkedId}", responses={200: DOC},
                summary="Remove linkedId as the primary profile of id")
-async def remove_primary(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
-                         linkedId: LinkedId) -> JSONResponse:  # noqa: N803
+async def remove_primary(request: Request, principal: SpaceAuth, id: ProfileId,
+                         linkedId: LinkedId) -> JSONResponse:
     return await _relate(request, principal, id, id, linkedId, False)
 
 
 @router.put("/profiles/{id}/rels/link/{linkedId}", responses={200: DOC},
             summary="Make id the primary profile of linkedId")
-async def add_link(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
-                   linkedId: LinkedId) -> JSONResponse:  # noqa: N803
+async def add_link(request: Request, principal: SpaceAuth, id: ProfileId,
+                   linkedId: LinkedId) -> JSONResponse:
     return await _relate(request, principal, id, linkedId, id, True)
 
 
 @router.delete("/profiles/{id}/rels/link/{linkedId}", responses={200: DOC},
                summary="Remove linkedId from the profiles id is primary of")
-async def remove_link(request: Request, principal: SpaceAuth, id: ProfileId,  # noqa: A002
-                      linkedId: LinkedId) -> JSONResponse:  # noqa: N803
+async def remove_link(request: Request, principal: SpaceAuth, id: ProfileId,
+                      linkedId: LinkedId) -> JSONResponse:
     return await _relate(request, principal, id, linkedId, id, False)

@@ -1,6 +1,7 @@
 """`GET /profiles?$schemaOnly=true` (the One API's profile schema retrieval): the JSON Schema of a
 sample of profiles, so an integrator can discover the field names merge fields and queries use.
 Profiles are schemaless documents, so the schema is inferred from what the sample holds."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -30,13 +30,13 @@ from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.events import envelope
 from onecast.kit.models import Event
 from onecast.kit.retry_after import retry_after_seconds
+from onecast.kit.ssrf import AddressGuard, BlockedTarget
+from onecast.kit.wake import WEBHOOKS, Waiter
 from onecast.webhooks import formats, retry
 from onecast.webhooks.fanout import fan_out
 from onecast.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from onecast.webhooks.service import live_secrets
 from onecast.webhooks.signing import signed_headers
-from onecast.kit.ssrf import AddressGuard, BlockedTarget
-from onecast.kit.wake import WEBHOOKS, Waiter
 
 log = structlog.get_logger("onecast.webhooks")
 ROUNDS = 8  # a non-batched lane loads this many requests per endpoint slot at a time
@@ -61,7 +61,7 @@ class Due:
 
 
 class Dispatcher:
-    def __init__(self, db, settings: Settings, name: str | None = None,  # noqa: ANN001
+    def __init__(self, db, settings: Settings, name: str | None = None,
                  rng: random.Random | None = None) -> None:
         self.db = db
         self.settings = settings
@@ -193,7 +193,7 @@ class Dispatcher:
             return Outcome(retry.REJECTED, None, elapsed(), str(exc))
         except httpx.TimeoutException:
             return Outcome(retry.RETRY, None, elapsed(), f"no answer within {self.settings.webhook_timeout_seconds:g} s")
-        except Exception as exc:  # noqa: BLE001 - a network error, or anything else (an old row's URL the client
+        except Exception as exc:
             # refuses, a stored secret that does not decode): a failed attempt on the retry schedule, never a
             # lane that fails and is claimed again at once
             return Outcome(retry.RETRY, None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])
@@ -227,7 +227,7 @@ class Dispatcher:
         if shape is not None and shape.after_delivered is not None and response.status_code < 300:
             try:  # the event is delivered whatever its follow-up does
                 await shape.after_delivered(self.db, self.client, hook, payload)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("webhook_follow_up_failed", webhook_id=hook.id, error=repr(exc))
         return response.status_code, response.headers.get("retry-after")
 
@@ -349,7 +349,7 @@ class Dispatcher:
         log.info("webhook_dispatcher_stopped", dispatcher=self.name)
 
 
-async def _bring_retries_forward(session, webhook_id: str, at: datetime, tried: list[str]) -> None:  # noqa: ANN001
+async def _bring_retries_forward(session, webhook_id: str, at: datetime, tried: list[str]) -> None:
     """The endpoint answers again after a time when every request failed: what waits for a
     retry is due now, rather than at its place in the schedule (up to hours away), so the
     backlog of an outage drains as soon as the receiver is back."""
@@ -367,12 +367,12 @@ async def _read_some(response: httpx.Response, limit: int = 64 * 1024) -> None:
             return
 
 
-async def run(db, settings: Settings, stop: asyncio.Event) -> None:  # noqa: ANN001
+async def run(db, settings: Settings, stop: asyncio.Event) -> None:
     """The SERVICES entry (onecast.background)."""
     await Dispatcher(db, settings).run(stop)
 
 
-async def pending_count(db, space_id: str) -> int:  # noqa: ANN001
+async def pending_count(db, space_id: str) -> int:
     async with db.read() as session:
         return (await session.execute(select(func.count()).select_from(WebhookDelivery).where(
             WebhookDelivery.space_id == space_id, WebhookDelivery.status == "pending"))).scalar_one()

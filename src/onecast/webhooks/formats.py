@@ -3,6 +3,7 @@ envelope (`standard`); a compatibility surface adds its own (seed 003's InBoundW
 callbacks are ordinary webhooks: signed, sent through the guarded transport, retried and disabled
 like every other. The surface registers its format when imported; `load` imports them all (the
 webhooks domain imports no surface by name in code)."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,5 +1,6 @@
 """How an endpoint is doing (for the console): its recent success rate and last error, and a test
 event sent to it alone."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,29 +48,45 @@ async def health(session: AsyncSession, hooks: list[Webhook]) -> dict[str, Healt
     rows = await session.execute(
         select(WebhookAttempt.webhook_id, func.count(), func.sum(delivered))
         .where(WebhookAttempt.webhook_id.in_(ids), WebhookAttempt.attempted_on >= since)
-        .group_by(WebhookAttempt.webhook_id))
+        .group_by(WebhookAttempt.webhook_id)
+    )
     for hook_id, total, ok in rows.all():
         counts[hook_id] = (total, int(ok or 0))
     errors: dict[str, tuple[str, datetime]] = {}
     failed = await session.execute(
-        select(WebhookAttempt.webhook_id, WebhookAttempt.error, WebhookAttempt.status_code,
-               WebhookAttempt.attempted_on)
-        .where(WebhookAttempt.webhook_id.in_(ids), WebhookAttempt.outcome != DELIVERED,
-               WebhookAttempt.attempted_on >= since)
-        .order_by(WebhookAttempt.attempted_on.desc(), WebhookAttempt.id.desc()).limit(50 * len(ids)))
+        select(WebhookAttempt.webhook_id, WebhookAttempt.error, WebhookAttempt.status_code, WebhookAttempt.attempted_on)
+        .where(
+            WebhookAttempt.webhook_id.in_(ids),
+            WebhookAttempt.outcome != DELIVERED,
+            WebhookAttempt.attempted_on >= since,
+        )
+        .order_by(WebhookAttempt.attempted_on.desc(), WebhookAttempt.id.desc())
+        .limit(50 * len(ids))
+    )
     for hook_id, error, code, at in failed.all():
         errors.setdefault(hook_id, (error or f"HTTP {code}", at))
-    return {h.id: Health(counts[h.id][0], counts[h.id][1], *(errors.get(h.id) or (None, None)), h.failing_since)
-            for h in hooks}
+    return {
+        h.id: Health(counts[h.id][0], counts[h.id][1], *(errors.get(h.id) or (None, None)), h.failing_since)
+        for h in hooks
+    }
 
 
 def send_test_event(session: AsyncSession, hook: Webhook, actor: str) -> WebhookDelivery:
     """A `webhook.test` event delivered to this endpoint only (not through the outbox, so no other
     webhook of the space receives it), signed and retried like any delivery."""
-    event = Event(id=new_id(), space_id=hook.space_id, name=TEST_EVENT, entity_id=hook.id, revision=1,
-                  payload={"webhookId": hook.id, "sentBy": actor,
-                           "message": "A test event: your endpoint is reachable if this arrived."},
-                  timestamp=utcnow())
+    event = Event(
+        id=new_id(),
+        space_id=hook.space_id,
+        name=TEST_EVENT,
+        entity_id=hook.id,
+        revision=1,
+        payload={
+            "webhookId": hook.id,
+            "sentBy": actor,
+            "message": "A test event: your endpoint is reachable if this arrived.",
+        },
+        timestamp=utcnow(),
+    )
     session.add(event)
     delivery = new_delivery(hook, event)
     session.add(delivery)

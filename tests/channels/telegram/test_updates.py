@@ -1,6 +1,7 @@
 """Telegram updates as the Bot API delivers them: a repeated update (Telegram retries until it
 gets a 2xx) is stored once, every button press is answered with answerCallbackQuery, an
 edited_message changes the message it edits, and two bots' ids never mix."""
+
 import asyncio
 
 from sqlalchemy import select
@@ -17,8 +18,15 @@ HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
 async def inbound_events(app, space_id: str) -> int:
     async with app.state.db.read() as session:
-        return len(list((await session.execute(select(Event).where(
-            Event.space_id == space_id, Event.name == "message.inbound"))).scalars()))
+        return len(
+            list(
+                (
+                    await session.execute(
+                        select(Event).where(Event.space_id == space_id, Event.name == "message.inbound")
+                    )
+                ).scalars()
+            )
+        )
 
 
 async def test_a_repeated_update_is_stored_once(app, tg, anon):
@@ -44,9 +52,16 @@ async def test_the_same_update_at_once_on_two_connections_is_stored_once(app, tg
 
 async def test_every_button_press_is_answered(app, tg, bot, anon):
     url = f"/webhooks/telegram/{tg.space_id}/tg"
-    press = update(12, callback_query={"id": "4382bfdwdsb323b2d9", "from": {"id": int(CHAT), "first_name": "Ada"},
-                                       "chat_instance": "-1", "data": "good",
-                                       "message": tg_message(int(CHAT), 9, text="Rate us")})
+    press = update(
+        12,
+        callback_query={
+            "id": "4382bfdwdsb323b2d9",
+            "from": {"id": int(CHAT), "first_name": "Ada"},
+            "chat_instance": "-1",
+            "data": "good",
+            "message": tg_message(int(CHAT), 9, text="Rate us"),
+        },
+    )
     assert (await post_json(anon, url, press, HEADERS)).json() == {"messages": 1}
     # Telegram sends the press again when unsure: stored once, answered again (the client still waits)
     assert (await post_json(anon, url, press, HEADERS)).json() == {"messages": 0}
@@ -71,8 +86,15 @@ async def test_an_edited_message_edits_the_stored_one(app, tg, anon):
 
 async def test_inbound_messages_are_read_by_id_and_carry_their_channel_data(tg, anon):
     await tg.post("/profiles", json={"id": "ada", "telegramChatId": CHAT})
-    photo = update(41, message=tg_message(int(CHAT), 50, caption="my cat", photo=[
-        {"file_id": "large", "file_unique_id": "l", "width": 800, "height": 800}]))
+    photo = update(
+        41,
+        message=tg_message(
+            int(CHAT),
+            50,
+            caption="my cat",
+            photo=[{"file_id": "large", "file_unique_id": "l", "width": 800, "height": 800}],
+        ),
+    )
     await post_json(anon, f"/webhooks/telegram/{tg.space_id}/tg", photo, HEADERS)
     [item] = (await tg.get("/profiles/ada/messages")).json()
     assert item["direction"] == "inbound" and item["message"]["body"] == "my cat"
@@ -86,15 +108,20 @@ async def test_inbound_messages_are_read_by_id_and_carry_their_channel_data(tg, 
 async def test_two_bots_with_the_same_message_ids_stay_apart(app, tg, bot, anon, deliver):
     other = TelegramPeer().start()  # counts message ids from the same start as `bot`
     try:
-        await add_channel(tg, "tg2", "telegram", "telegram", {"botToken": other.token, "secretToken": SECRET,
-                                                              "baseUrl": other.url})
+        await add_channel(
+            tg, "tg2", "telegram", "telegram", {"botToken": other.token, "secretToken": SECRET, "baseUrl": other.url}
+        )
         first = await send(tg, to={"telegramChatId": CHAT}, body="from bot one", rules=["tg"])
         second = await send(tg, to={"telegramChatId": CHAT}, body="from bot two", rules=["tg2"])
         await deliver(tg)
         ids = [(await message(tg, m))["statusHistory"][-1]["details"]["providerMessageId"] for m in (first, second)]
         assert ids[0] == ids[1]  # both bots answered 424242:100
-        reply = update(31, message=tg_message(int(CHAT), 101, text="reply to two",
-                                              reply_to_message=tg_message(int(CHAT), int(ids[1].split(":")[1]))))
+        reply = update(
+            31,
+            message=tg_message(
+                int(CHAT), 101, text="reply to two", reply_to_message=tg_message(int(CHAT), int(ids[1].split(":")[1]))
+            ),
+        )
         r = await post_json(anon, f"/webhooks/telegram/{tg.space_id}/tg2", reply, HEADERS)
         assert r.status_code == 200 and r.json() == {"messages": 1}
         [stored] = await inbounds(app, tg.space_id)
@@ -105,10 +132,24 @@ async def test_two_bots_with_the_same_message_ids_stay_apart(app, tg, bot, anon,
 
 async def test_the_secret_token_keeps_to_telegrams_characters(tg, bot):
     for bad in ("has space", "ünïcode", "x" * 257, "", "semi;colon"):
-        r = await tg.post("/channels", json={"id": "tg3", "type": "telegram", "provider": "telegram",
-                                             "config": {"botToken": bot.token, "secretToken": bad}})
+        r = await tg.post(
+            "/channels",
+            json={
+                "id": "tg3",
+                "type": "telegram",
+                "provider": "telegram",
+                "config": {"botToken": bot.token, "secretToken": bad},
+            },
+        )
         assert r.status_code == 400, bad
         assert r.json()["errors"][0]["field"] == "config.secretToken"
-    r = await tg.post("/channels", json={"id": "tg3", "type": "telegram", "provider": "telegram",
-                                         "config": {"botToken": bot.token, "secretToken": "A-z_09" * 40}})
+    r = await tg.post(
+        "/channels",
+        json={
+            "id": "tg3",
+            "type": "telegram",
+            "provider": "telegram",
+            "config": {"botToken": bot.token, "secretToken": "A-z_09" * 40},
+        },
+    )
     assert r.status_code == 201, r.text

@@ -1,13 +1,16 @@
 """Seed 004: "Multiple recipient messages are only possible through the Email platform. For other
 platforms, a message with multiple receiver entries will be rejected." Checked against a real SMTP
 server (aiosmtpd); errors are application/json, as the document lists for every error answer."""
+
 from tests.channels.email.conftest import email_channel, smtp_peer  # noqa: F401 - the fixture
 from tests.compat.bird.conftest import sms
 
 
 def email_to(*addresses: str) -> dict:
-    return {"receiver": {"contacts": [{"identifierKey": "emailaddress", "identifierValue": a} for a in addresses]},
-            "body": {"type": "text", "text": {"text": "Hello both", "metadata": {"subject": "News"}}}}
+    return {
+        "receiver": {"contacts": [{"identifierKey": "emailaddress", "identifierValue": a} for a in addresses]},
+        "body": {"type": "text", "text": {"text": "Hello both", "metadata": {"subject": "News"}}},
+    }
 
 
 async def test_two_email_contacts_each_get_the_message(bird, space, deliver, smtp_peer):  # noqa: F811

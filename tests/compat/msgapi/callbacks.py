@@ -1,5 +1,6 @@
 """The customer's app of seed 003 (tests/peers/msgapi_receiver) served on loopback, its URL set as
 the space's callback webhook, and `drain`: the webhooks domain's dispatcher sending what is due."""
+
 from __future__ import annotations
 
 import random

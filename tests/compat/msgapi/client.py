@@ -1,5 +1,6 @@
 """A Messaging APIs v1.0 client written from reference/seed-003-spec.md: `x-api-key` + `x-api-id`
 headers, the ApiResponse envelope."""
+
 import httpx
 
 
@@ -12,8 +13,9 @@ class MsgApi:
         return await self.client.get(f"/api/v1{path}", headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def post(self, path: str, body, **kw):
-        return await self.client.post(f"/api/v1{path}", json=body, headers={**self.headers, **kw.pop("headers", {})},
-                                      **kw)
+        return await self.client.post(
+            f"/api/v1{path}", json=body, headers={**self.headers, **kw.pop("headers", {})}, **kw
+        )
 
 
 def envelope_ok(r: httpx.Response) -> dict:

@@ -1,5 +1,6 @@
 """Migration 0022: a seed 003 callback configured before it becomes a `msgapi` webhook with the
 same app id and verify token, and the events its cursor had not delivered become pending deliveries."""
+
 import json
 import os
 import tempfile
@@ -17,18 +18,24 @@ def test_callback_rows_become_webhooks_with_their_waiting_events() -> None:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO compat_msgapi_webhooks VALUES "
-                                 "('space-1', 'app-1', 'https://customer.example/api/v1/message/receive', "
-                                 "'tok-1', 1, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO compat_msgapi_webhooks VALUES "
+                    "('space-1', 'app-1', 'https://customer.example/api/v1/message/receive', "
+                    "'tok-1', 1, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
             for seq, name in ((1, "message.inbound"), (2, "message.sent"), (3, "profile.updated")):
-                conn.execute(sa.text(
-                    "INSERT INTO events (seq, id, space_id, name, entity_id, revision, payload, timestamp) VALUES "
-                    "(:seq, :id, 'space-1', :name, 'm-1', 1, '{}', '2026-01-01 00:00:00')"),
-                    {"seq": seq, "id": f"e-{seq}", "name": name})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO events (seq, id, space_id, name, entity_id, revision, payload, timestamp) VALUES "
+                        "(:seq, :id, 'space-1', :name, 'm-1', 1, '{}', '2026-01-01 00:00:00')"
+                    ),
+                    {"seq": seq, "id": f"e-{seq}", "name": name},
+                )
         upgrade(url)
         with engine.connect() as conn:
-            hook = conn.execute(sa.text("SELECT id, space_id, url, payload_format, format_options FROM webhooks"
-                                        )).one()
+            hook = conn.execute(sa.text("SELECT id, space_id, url, payload_format, format_options FROM webhooks")).one()
             pending = conn.execute(sa.text("SELECT event_id, status FROM webhook_deliveries")).all()
             tables = sa.inspect(conn).get_table_names()
     finally:

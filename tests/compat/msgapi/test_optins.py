@@ -1,5 +1,6 @@
 """Seed 003 `optin` / `optout` messages (OutBoundMsg.type): every channel id that Channels List
 (GET /config/channels) returns is accepted, configured channels' uuids included."""
+
 from tests.compat.msgapi.client import envelope_ok
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from typing import Any
 
-from onecast.channels.base import ConfigError  # noqa: F401 (raised here, caught by callers)
+from onecast.channels.base import ConfigError
 
 SECURITY_MODES = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}

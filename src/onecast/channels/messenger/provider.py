@@ -11,12 +11,21 @@ from typing import Any
 
 import httpx
 
-from onecast.kit.ssrf import AddressGuard
 from onecast.channels import capabilities as caps
 from onecast.channels.base import OutboundMessage, SendResult
 from onecast.channels.text_limits import TEXT_LIMITS, split_text
-from onecast.channels.vendor_http import (GRAPH_API_VERSION, HttpProvider, Media, custom_payload, graph_error,
-                                          http_failure, json_of, media_of, text_of)
+from onecast.channels.vendor_http import (
+    GRAPH_API_VERSION,
+    HttpProvider,
+    Media,
+    custom_payload,
+    graph_error,
+    http_failure,
+    json_of,
+    media_of,
+    text_of,
+)
+from onecast.kit.ssrf import AddressGuard
 
 ATTACHMENT_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "file"}
 TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 1200}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from onecast.channels.base import ConfigError  # noqa: F401 (raised here, caught by callers)
+from onecast.channels.base import ConfigError
 from onecast.channels.sms_encoding import sender_error
 
 BIND_MODES = ("transceiver", "transmitter+receiver")

@@ -27,8 +27,8 @@ from onecast.channels.sms_smpp.receipts import (
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
 from onecast.kit.phone import to_e164
-from onecast.messages.inbound import receive_inbound
 from onecast.messages import provider_ids
+from onecast.messages.inbound import receive_inbound
 from onecast.messages.models import Message
 from onecast.messages.schemas import InboundIn
 from onecast.messages.status import apply_status, move_forward

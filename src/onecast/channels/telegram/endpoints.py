@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from onecast.channels import webhook_kit as kit
-from onecast.channels.webhook_http import ChannelId, SpaceId, handle, load_channel, parse_json
 from onecast.channels.telegram.provider import answer_callback
 from onecast.channels.telegram.webhook import process
+from onecast.channels.webhook_http import ChannelId, SpaceId, handle, load_channel, parse_json
 from onecast.kit.errors import Problem, problem_responses
 from onecast.kit.routing import CheckedRoute
 from onecast.kit.ssrf import AddressGuard
@@ -22,7 +22,7 @@ router = APIRouter(route_class=CheckedRoute, prefix="/webhooks/telegram/{apiSpac
 
 @router.post("", openapi_extra=kit.PUBLIC,
              description="Telegram updates; setWebhook's secret_token must be the channel's secretToken.")
-async def update(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,  # noqa: N803
+async def update(request: Request, apiSpaceId: SpaceId, channelId: ChannelId,
                  secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256)] = None,
                  ) -> dict[str, int]:
     channel = await load_channel(request, apiSpaceId, channelId, {"telegram"})

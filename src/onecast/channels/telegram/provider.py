@@ -17,8 +17,7 @@ import structlog
 from onecast.channels import capabilities as caps
 from onecast.channels.base import ConfigError, OutboundMessage, SendResult
 from onecast.channels.text_limits import TEXT_LIMITS, split_text
-from onecast.channels.vendor_http import (HttpProvider, Media, custom_payload, http_failure, json_of, media_of,
-                                          text_of)
+from onecast.channels.vendor_http import HttpProvider, Media, custom_payload, http_failure, json_of, media_of, text_of
 from onecast.kit.ssrf import AddressGuard, BlockedTarget
 
 MEDIA_METHODS = {"image": ("sendPhoto", "photo"), "file": ("sendDocument", "document"),

@@ -13,8 +13,15 @@ from typing import Any
 import httpx
 
 from onecast.channels.base import OutboundMessage, SendResult
-from onecast.channels.vendor_http import (GRAPH_API_VERSION, HttpProvider, Media, custom_payload, graph_error,
-                                          http_failure, json_of)
+from onecast.channels.vendor_http import (
+    GRAPH_API_VERSION,
+    HttpProvider,
+    Media,
+    custom_payload,
+    graph_error,
+    http_failure,
+    json_of,
+)
 from onecast.channels.whatsapp import messages, window
 from onecast.kit.ssrf import AddressGuard
 

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 import structlog
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onecast.channels import capabilities as caps

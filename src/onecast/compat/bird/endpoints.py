@@ -10,11 +10,17 @@ from pydantic import BaseModel, ValidationError
 
 from onecast.compat.bird import service
 from onecast.compat.bird.auth import BirdAuth
-from onecast.compat.bird.errors import (BirdProblem, BirdRoute, bird_errors, error_responses, from_validation,
-                                        invalid_fields)
+from onecast.compat.bird.errors import (
+    BirdProblem,
+    BirdRoute,
+    bird_errors,
+    error_responses,
+    from_validation,
+    invalid_fields,
+)
 from onecast.compat.bird.schemas import BirdMessageIn, PresignIn
-from onecast.content import service as content
 from onecast.content import endpoints as content_endpoints  # the storage and base URL the content API uses
+from onecast.content import service as content
 from onecast.kit.state import get_db, get_settings
 from onecast.kit.text import UnstorableText, decode_json
 
@@ -53,7 +59,7 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
                               "content": {"application/json": {"schema": MESSAGE}}},
                         **error_responses(409, 413)},
              openapi_extra=_body_schema(BirdMessageIn), summary="Send a message to a channel")
-async def send_message(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def send_message(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     req = await _parse(request, BirdMessageIn)
     db = get_db(request)
     async with db.transaction() as session:
@@ -98,7 +104,7 @@ def _list_params(request: Request) -> tuple[int, str | None, bool]:
             responses={200: {"description": "A page of messages", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["results"], "properties": {
                     "results": {"type": "array", "items": MESSAGE}, "nextPageToken": {"type": "string"}}}}}}})
-async def list_messages(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def list_messages(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     limit, token, reverse = _list_params(request)
     async with get_db(request).read() as session:
         return JSONResponse(await service.list_messages(session, principal.space_id, channelId, limit=limit,
@@ -107,8 +113,8 @@ async def list_messages(request: Request, principal: BirdAuth, channelId: Channe
 
 @router.get("/channels/{channelId}/messages/{messageId}", summary="Get a channel message",
             responses={200: {"description": "The message", "content": {"application/json": {"schema": MESSAGE}}}})
-async def get_message(request: Request, principal: BirdAuth, channelId: ChannelId,  # noqa: N803
-                      messageId: MessageId) -> JSONResponse:  # noqa: N803
+async def get_message(request: Request, principal: BirdAuth, channelId: ChannelId,
+                      messageId: MessageId) -> JSONResponse:
     async with get_db(request).read() as session:
         return JSONResponse(await service.get(session, principal.space_id, channelId, messageId))
 
@@ -122,7 +128,7 @@ PRESIGNED = {200: {"description": "Where and how to upload the file, and the URL
              **error_responses(409, 413)}
 
 
-async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:  # noqa: ANN001
+async def _presign(request: Request, principal, channel: str | None) -> JSONResponse:
     body = await _parse(request, PresignIn)
     settings = get_settings(request)
     with bird_errors():
@@ -144,5 +150,5 @@ async def presigned_upload(request: Request, principal: BirdAuth) -> JSONRespons
 
 @router.post("/channels/{channelId}/presigned-upload", responses=PRESIGNED, openapi_extra=_body_schema(PresignIn),
              summary="Create a presigned media upload checked against the channel's media limits")
-async def channel_presigned_upload(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:  # noqa: N803
+async def channel_presigned_upload(request: Request, principal: BirdAuth, channelId: ChannelId) -> JSONResponse:
     return await _presign(request, principal, channelId)

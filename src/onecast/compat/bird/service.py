@@ -18,8 +18,8 @@ from onecast.compat.bird.schemas import BirdMessageIn
 from onecast.kit.auth import Principal
 from onecast.kit.clock import as_utc, utcnow
 from onecast.kit.errors import Problem
-from onecast.messages import service as messages
 from onecast.messages import history
+from onecast.messages import service as messages
 from onecast.messages.models import Message, MessageStatusEvent
 from onecast.messages.schemas import MessageIn
 

@@ -3,6 +3,7 @@
 signed, sent through the guarded transport, retried and disabled like every webhook. This module
 is the format: an event as the InBoundWrapper (with `x-verify-token`), then, after an inbound
 message's callback, the `/contact/info` callback whose answer updates the contact's profile."""
+
 from __future__ import annotations
 
 import secrets
@@ -26,8 +27,14 @@ from onecast.webhooks.signing import new_secret
 log = structlog.get_logger()
 FORMAT = "msgapi"
 # The events the InBoundWrapper reports (translate.callback answers None for others).
-EVENTS = ("message.inbound", *(f"message.{s}" for s in translate.STATUS_CODES),
-          "session.close", "session.resolve", "session.routing", "customer.event")
+EVENTS = (
+    "message.inbound",
+    *(f"message.{s}" for s in translate.STATUS_CODES),
+    "session.close",
+    "session.resolve",
+    "session.routing",
+    "customer.event",
+)
 
 
 async def channels_by_id(session: AsyncSession, space_id: str) -> dict[str, dict[str, Any]]:
@@ -58,8 +65,9 @@ async def ask_contact_info(db: Any, client: httpx.AsyncClient, hook: Webhook, bo
             fields = translate.contact_info_fields(r.json()) if r.status_code < 300 and r.content else {}
             if fields:
                 async with db.transaction() as session:
-                    await profiles.upsert_profile(session, hook.space_id, str(contact["contactId"]), fields,
-                                                  "msgapi:contact-info")
+                    await profiles.upsert_profile(
+                        session, hook.space_id, str(contact["contactId"]), fields, "msgapi:contact-info"
+                    )
         except (httpx.HTTPError, ValueError, Problem) as exc:
             log.warning("msgapi_contact_info_failed", space_id=hook.space_id, error=repr(exc))
 
@@ -70,25 +78,47 @@ formats.register(FORMAT, formats.PayloadFormat(render=render, events=EVENTS, aft
 def client_app(hook: Webhook) -> dict[str, Any]:
     """The ClientApp the callback belongs to; the verify token is sent as `x-verify-token`."""
     options = hook.format_options or {}
-    return {"id": options.get("appId", hook.id), "webhook": hook.url, "appHook": hook.url, "appMode": "WEBHOOK",
-            "type": "WEBHOOK", "secret": {"verifyToken": options.get("verifyToken", "")}, "readOnly": False,
-            "shared": False}
+    return {
+        "id": options.get("appId", hook.id),
+        "webhook": hook.url,
+        "appHook": hook.url,
+        "appMode": "WEBHOOK",
+        "type": "WEBHOOK",
+        "secret": {"verifyToken": options.get("verifyToken", "")},
+        "readOnly": False,
+        "shared": False,
+    }
 
 
 async def set_callback(session: AsyncSession, space_id: str, url: str, actor: str) -> Webhook:
     """The space's callback webhook, created or pointed at `url` (enabled again if it was disabled)."""
-    hook = (await session.execute(select(Webhook).where(
-        Webhook.space_id == space_id, Webhook.payload_format == FORMAT, Webhook.deleted_on.is_(None))
-        .with_for_update())).scalar_one_or_none()
+    hook = (
+        await session.execute(
+            select(Webhook)
+            .where(Webhook.space_id == space_id, Webhook.payload_format == FORMAT, Webhook.deleted_on.is_(None))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
     now = utcnow()
     if hook is None:
         hook_id = new_id()
-        hook = Webhook(id=hook_id, space_id=space_id, name="Messaging APIs v1.0 callback", secret=new_secret(),
-                       previous_secrets=[], subscriptions=[{"type": name} for name in EVENTS],
-                       payload_format=FORMAT,
-                       format_options={"appId": hook_id, "verifyToken": secrets.token_urlsafe(24)},
-                       batch=False, max_batch_size=1, batch_timeout=0, enabled=True, revision=1,
-                       created_on=now, created_by=actor)
+        hook = Webhook(
+            id=hook_id,
+            space_id=space_id,
+            name="Messaging APIs v1.0 callback",
+            secret=new_secret(),
+            previous_secrets=[],
+            subscriptions=[{"type": name} for name in EVENTS],
+            payload_format=FORMAT,
+            format_options={"appId": hook_id, "verifyToken": secrets.token_urlsafe(24)},
+            batch=False,
+            max_batch_size=1,
+            batch_timeout=0,
+            enabled=True,
+            revision=1,
+            created_on=now,
+            created_by=actor,
+        )
         session.add(hook)
     else:
         hook.revision += 1

@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onecast.channels import service as channels
 from onecast.compat.msgapi import callbacks, translate
 from onecast.compat.msgapi.envelope import MsgApiProblem
-from onecast.compat.msgapi.schemas import (ContactPrefsUpdate, DigitalEventDto, DigitalObjectDto, OutBoundMsg,
-                                           SessionQueueAssignment, SessionStatusClose)
+from onecast.compat.msgapi.schemas import (
+    ContactPrefsUpdate,
+    DigitalEventDto,
+    DigitalObjectDto,
+    OutBoundMsg,
+    SessionQueueAssignment,
+    SessionStatusClose,
+)
 from onecast.kit.auth import Principal
 from onecast.kit.errors import Problem
 from onecast.kit.events import record_event

@@ -5,8 +5,8 @@ Revision ID: 0021_channel_vendor_ids
 Revises: 0020_console_sessions
 Create Date: 2026-12-03 16:00:00
 """
-from alembic import op
 
+from alembic import op
 
 revision = '0021_channel_vendor_ids'
 down_revision = '0020_console_sessions'
@@ -29,8 +29,9 @@ def upgrade() -> None:
     op.execute(RELEASE_OLDER_DUPLICATES)
     with op.batch_alter_table('messages') as batch_op:
         batch_op.drop_index('ix_messages_space_provider_id')
-        batch_op.create_index('uq_messages_channel_provider_id',
-                              ['space_id', 'channel', 'direction', 'provider_message_id'], unique=True)
+        batch_op.create_index(
+            'uq_messages_channel_provider_id', ['space_id', 'channel', 'direction', 'provider_message_id'], unique=True
+        )
 
 
 def downgrade() -> None:

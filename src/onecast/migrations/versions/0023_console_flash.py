@@ -5,9 +5,9 @@ Revision ID: 0023_console_flash
 Revises: 0022_compat_callbacks
 Create Date: 2026-12-03 16:00:00
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0023_console_flash'
 down_revision = '0022_compat_callbacks'
