@@ -6,7 +6,6 @@ from onecast.channels.sandbox.models import SandboxDelivery, SandboxSettings  # 
 from onecast.channels.sms_smpp.models import SmppPart, SmppPendingReceipt  # noqa: F401
 from onecast.channels.whatsapp.models import WhatsAppSession  # noqa: F401
 from onecast.compat.bird.models import BirdMessage  # noqa: F401
-from onecast.compat.msgapi.models import MsgApiWebhook  # noqa: F401
 from onecast.content.models import ContentFile, ContentSettings  # noqa: F401
 from onecast.delivery.models import OutboxJob  # noqa: F401
 from onecast.devices.models import PushDevice  # noqa: F401

@@ -81,6 +81,7 @@ class S3Storage:
                 import boto3  # optional: only an S3 deployment needs it
             except ImportError as missing:
                 raise RuntimeError("ONECAST_CONTENT_STORAGE=s3 needs boto3: pip install 'onecast[s3]'") from missing
+
             client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None)
         self.bucket = bucket
         self.client = client
