@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.console.test_inbox import _visitor_session
-from tests.inbound_email.test_serve import wait_for
+from tests.support.processes import wait_until as wait_for
 
 
 @pytest.fixture
