@@ -23,8 +23,16 @@ log = structlog.get_logger("onecast.wake")
 CHANNEL = "onecast_wake"
 OUTBOX = "outbox"
 WEBHOOKS = "webhooks"
-# table name -> topic; the tables whose new rows are work for a background loop
-WATCHED: dict[str, str] = {"delivery_outbox": OUTBOX, "webhook_outbox": WEBHOOKS, "webhook_deliveries": WEBHOOKS}
+IMPORTS = "imports"
+VERIFY = "verify"
+# table name -> topic; the tables whose new rows are work for a background loop (other work says
+# so with `wake_on_commit`)
+WATCHED: dict[str, str] = {
+    "delivery_outbox": OUTBOX,
+    "webhook_outbox": WEBHOOKS,
+    "webhook_deliveries": WEBHOOKS,
+    "verify_requests": VERIFY,
+}
 _TOPICS = "wake_topics"  # session.info key: the topics of the transaction in progress
 
 
@@ -68,6 +76,12 @@ class WakeHub:
         for topic in topics:
             for waiter in self._waiters.get(topic, ()):
                 waiter.flag.set()
+
+
+def wake_on_commit(session, topic: str) -> None:  # a Session or an AsyncSession
+    """Work that is not a new row of a watched table (a started import): wake `topic` if the
+    transaction commits."""
+    session.info.setdefault(_TOPICS, set()).add(topic)
 
 
 class WakingSession(Session):

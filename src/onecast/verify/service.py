@@ -202,6 +202,13 @@ async def scrub_delivered(db, limit: int = 200) -> int:
         return done
 
 
+async def any_unscrubbed(db) -> bool:
+    """Whether a request's code is still in clear text (its SMS on its way)."""
+    async with db.read() as session:
+        return (await session.execute(select(VerifyRequest.id).where(VerifyRequest.scrubbed.is_(False))
+                                      .limit(1))).first() is not None
+
+
 def created_view(request: VerifyRequest, number_status: str) -> dict:
     return {"requestId": request.id, "phoneNumber": request.phone_number.lstrip("+"),
             "status": status_of(request, utcnow()), "numberStatus": number_status,

@@ -2,21 +2,32 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
 
-from onecast.verify.service import scrub_delivered
+from onecast.kit.wake import VERIFY
+from onecast.verify.service import any_unscrubbed, scrub_delivered
 
 log = structlog.get_logger("onecast.verify")
 
 
 async def run(db, settings, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            while await scrub_delivered(db) > 0 and not stop.is_set():
-                pass
-        except Exception as exc:  # a database hiccup must not end the service
-            log.warning("verify_scrub_failed", error=repr(exc))
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.verify_scrub_seconds)
+    """While a code is on its way, look every `verify_scrub_seconds`; with none, sleep until a new
+    request is committed (kit.wake), the idle poll being the safety net."""
+    waiter = db.wake.waiter(VERIFY)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            waiter.clear()
+            waiting = True
+            try:
+                while await scrub_delivered(db) > 0 and not stop.is_set():
+                    pass
+                waiting = await any_unscrubbed(db)
+            except Exception as exc:  # a database hiccup must not end the service
+                log.warning("verify_scrub_failed", error=repr(exc))
+            await waiter.sleep(settings.verify_scrub_seconds if waiting else settings.worker_idle_poll_seconds,
+                               stopping)
+    finally:
+        stopping.cancel()
+        waiter.close()

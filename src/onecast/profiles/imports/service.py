@@ -11,6 +11,7 @@ from onecast.kit.auth import Principal
 from onecast.kit.clock import iso, utcnow
 from onecast.kit.errors import Problem, not_found
 from onecast.kit.ids import new_id
+from onecast.kit.wake import IMPORTS, wake_on_commit
 from onecast.profiles.documents import check_size, validate_fields, validate_id
 from onecast.profiles.imports.models import ProfileImport, ProfileImportRow
 from onecast.profiles.imports.parse import FileProblem, records
@@ -150,6 +151,7 @@ async def duplicates(session: AsyncSession, job: ProfileImport, limit: int) -> d
 async def start(session: AsyncSession, job: ProfileImport) -> None:
     _expect(job, {"uploaded"}, "started")
     job.status, job.started_on, job.updated_on = "running", utcnow(), utcnow()
+    wake_on_commit(session, IMPORTS)  # the worker's import loop sleeps until then
 
 
 async def delete_job(session: AsyncSession, job: ProfileImport) -> None:

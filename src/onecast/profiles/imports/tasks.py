@@ -10,13 +10,13 @@ from sqlalchemy import or_, select
 
 from onecast.kit.clock import utcnow
 from onecast.kit.errors import Problem
+from onecast.kit.wake import IMPORTS
 from onecast.profiles import service as profiles
 from onecast.profiles.imports.models import ProfileImport, ProfileImportRow
 
 log = structlog.get_logger("onecast.imports")
 CHUNK = 200
 LEASE = timedelta(seconds=60)
-POLL_SECONDS = 1.0
 
 
 async def claim(db, owner: str) -> str | None:
@@ -88,13 +88,17 @@ async def run(db, settings, stop: asyncio.Event) -> None:
     import socket
 
     owner = f"imports:{socket.gethostname()}:{os.getpid()}"
-    while not stop.is_set():
-        try:
-            if await process_imports(db, owner):
-                continue
-        except Exception as exc:  # the lease runs out and the job is taken up again
-            log.error("import_failed", error=repr(exc))
-        try:
-            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
-        except TimeoutError:
-            pass
+    waiter = db.wake.waiter(IMPORTS)  # a started import wakes it (kit.wake); the poll is the safety net
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            waiter.clear()
+            try:
+                if await process_imports(db, owner):
+                    continue
+            except Exception as exc:  # the lease runs out and the job is taken up again
+                log.error("import_failed", error=repr(exc))
+            await waiter.sleep(settings.worker_idle_poll_seconds, stopping)
+    finally:
+        stopping.cancel()
+        waiter.close()
