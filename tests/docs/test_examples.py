@@ -27,6 +27,10 @@ ONECAST = str(Path(sys.executable).with_name("onecast"))
 # (file, first line of the block) -> why it is not an HTTP request example
 NOT_REQUESTS = {
     (
+        "docs/testing.md",
+        "from tests.support.processes import running_onecast, start_onecast, until, wait_until",
+    ): "test code (tests/support/test_processes.py runs these helpers)",
+    (
         "README.md",
         "make run    # creates .venv, installs, migrates ./onecast.db (SQLite), creates a first API space and key",
     ): "make targets (tests/test_cli_and_serve.py runs what `make run` runs)",

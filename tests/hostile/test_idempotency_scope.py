@@ -342,17 +342,20 @@ async def test_a_console_answer_is_not_replayed_to_anyone_else(app, space):
         idem = {"Idempotency-Key": new_key()}
         url = f"/console/spaces/{space.space_id}/keys"
         made = await first_user.post(url, data={"name": "console"}, headers=idem)
-        assert made.status_code == 200
-        secret = RAW_KEY.search(made.text).group(0)
+        # POST, redirect, GET: the new key is shown once by the page the answer leads to.
+        assert made.status_code == 303 and made.headers["location"] == url
+        secret = RAW_KEY.search((await first_user.get(url)).text).group(0)
         again = await first_user.post(url, data={"name": "console"}, headers=idem)
-        assert again.headers[REPLAYED] == "true" and secret in again.text
+        assert again.headers[REPLAYED] == "true" and again.status_code == 303 and secret not in again.text
+        assert not RAW_KEY.search((await first_user.get(url)).text)  # no second key, none shown again
         anonymous = await stranger.post(url, data={"name": "console"}, headers=idem)
         assert anonymous.status_code == 303 and anonymous.headers["location"] == "/console/login"
         assert secret not in anonymous.text and REPLAYED not in anonymous.headers
         for other in (second_user, key_viewer):
             theirs = await other.post(url, data={"name": "console"}, headers=idem)
-            assert theirs.status_code == 200 and REPLAYED not in theirs.headers
-            assert secret not in theirs.text and RAW_KEY.search(theirs.text)
+            assert theirs.status_code == 303 and REPLAYED not in theirs.headers
+            shown = RAW_KEY.search((await other.get(url)).text)
+            assert shown and shown.group(0) != secret  # their own new key
     finally:
         for client in (first_user, second_user, stranger, key_viewer):
             await client.aclose()
@@ -365,10 +368,12 @@ async def test_a_revoked_keys_console_answers_are_never_replayed(app, space):
         idem = {"Idempotency-Key": new_key()}
         url = f"/console/spaces/{space.space_id}/keys"
         made = await viewer.post(url, data={"name": "by key"}, headers=idem)
-        secret = RAW_KEY.search(made.text).group(0)
+        assert made.status_code == 303
+        secret = RAW_KEY.search((await viewer.get(url)).text).group(0)
         assert (await space.delete(f"/keys/{key_id}")).status_code == 204
         again = await viewer.post(url, data={"name": "by key"}, headers=idem)
-        assert again.status_code == 303 and secret not in again.text and REPLAYED not in again.headers
+        assert again.status_code == 303 and again.headers["location"] == "/console/login"
+        assert secret not in again.text and REPLAYED not in again.headers
     finally:
         await viewer.aclose()
 

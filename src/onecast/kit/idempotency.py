@@ -23,7 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from onecast.kit.clock import utcnow
 from onecast.kit.db import idempotency_claim
 from onecast.kit.errors import Problem
-from onecast.kit.limits import send_problem
 from onecast.kit.models import IdempotencyRecord
 
 HEADER = b"idempotency-key"
@@ -55,6 +54,7 @@ class PendingKey:
     key: str
     fingerprint: str
     scope: str | None = None
+    invalid: bool = False  # not 1 to 255 characters: `claim` refuses it
 
 
 class Replay(Exception):
@@ -70,6 +70,8 @@ async def claim(request: Request, scope_id: str) -> None:
     pending: PendingKey | None = request.scope.get(SCOPE_ENTRY)
     if pending is None or pending.scope is not None:
         return
+    if pending.invalid:
+        raise Problem(400, "InvalidIdempotencyKey", "Idempotency-Key must be 1 to 255 characters")
     settings = request.app.state.settings
     found = await _claim_record(request.app.state.db, scope_id, pending.key, pending.fingerprint,
                                 timedelta(seconds=settings.idempotency_takeover_seconds))
@@ -122,8 +124,9 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= 255:
-            await send_problem(send, Problem(400, "InvalidIdempotencyKey",
-                                             "Idempotency-Key must be 1 to 255 characters"))
+            # Refused by `claim`, inside the route, so each surface answers in its own error shape.
+            scope[SCOPE_ENTRY] = PendingKey(key, "", invalid=True)
+            await self.app(scope, receive, send)
             return
         body = b""
         more = True

@@ -50,9 +50,11 @@ async def test_every_error_is_application_json(bird, anon, space, other_space):
         await bird.send("sms", {"receiver": {"contacts": []}}),  # 422
         await bird.request("POST", "/channels/sms/messages", content=b"{not json"),  # 400
         await bird.request("GET", "/channels/" + "x" * 101 + "/messages"),  # a parameter too long
+        await bird.send("sms", {"receiver": {"contacts": []}}, headers={"Idempotency-Key": "k" * 300}),  # 400
     ]
     for r in answers:
         assert r.status_code >= 400
         assert r.headers["content-type"] == "application/json", (r.status_code, r.headers["content-type"])
         assert r.json()["code"] and r.json()["message"]
     assert [r.status_code for r in answers][:6] == [401, 404, 404, 422, 422, 400]
+    assert answers[-1].status_code == 400 and answers[-1].json()["code"] == "InvalidIdempotencyKey"
