@@ -195,7 +195,8 @@ async def deliver_space(app, settings, space_id: str, timeout: float = 30.0) -> 
 
 @pytest.fixture
 def deliver(app, settings):
-    async def run(space: SpaceClient, timeout: float = 30.0) -> None:
+    # Longer than a job's lease (30 s): a job another test's worker claimed is taken over in time.
+    async def run(space: SpaceClient, timeout: float = 90.0) -> None:
         await deliver_space(app, settings, space.space_id, timeout)
 
     return run
