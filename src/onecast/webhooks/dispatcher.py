@@ -310,6 +310,10 @@ class Dispatcher:
             log.error("webhook_lane_failed", webhook_id=webhook_id, error=repr(exc))
         finally:
             self._lanes.pop(webhook_id, None)
+            # A delivery fanned out while this lane was finishing was skipped (the lane was still
+            # running): look again now rather than at the safety-net poll.
+            if self.waiter is not None:
+                self.waiter.flag.set()
 
     async def _until_due(self) -> float:
         """Seconds to sleep: until the next delivery of a free lane falls due, at least
