@@ -5,6 +5,7 @@ refuse over-long texts as the vendors document."""
 import pytest
 
 from onecast.channels.text_limits import split_text, units
+from tests.channels.messenger.conftest import add_messenger
 from tests.channels.vendor_helpers import add_channel, message, send
 from tests.peers.graph_api import GraphApiPeer
 from tests.peers.telegram_bot_api import TelegramPeer
@@ -34,19 +35,7 @@ async def test_telegram_splits_a_long_text_into_consecutive_messages(space, deli
 
 
 async def test_messenger_splits_at_2000(space, graph, deliver):
-    await add_channel(
-        space,
-        "fb",
-        "fbMessenger",
-        "messenger",
-        {
-            "pageId": graph.page_id,
-            "pageAccessToken": graph.page_token,
-            "appSecret": "s",
-            "verifyToken": "v",
-            "baseUrl": graph.url,
-        },
-    )
+    await add_messenger(space, graph)
     mid = await send(space, to={"fbMessengerId": "2468"}, body=LONG, rules=["fb"])
     await deliver(space)
     texts = [c.json["message"]["text"] for c in graph.sent("messenger")]

@@ -6,12 +6,17 @@ from tests.channels.vendor_helpers import add_channel
 APP_SECRET = "fb-app-secret"
 
 
-@pytest.fixture
-async def fb(space, graph):
-    """A space with a Messenger channel `fb` pointed at the Graph API peer."""
+async def add_messenger(space, graph) -> None:
+    """A Messenger channel `fb` pointed at the Graph API peer."""
     await add_channel(space, "fb", "fbMessenger", "messenger", {
         "pageId": graph.page_id, "pageAccessToken": graph.page_token, "appSecret": APP_SECRET,
         "verifyToken": "fb-verify", "baseUrl": graph.url})
+
+
+@pytest.fixture
+async def fb(space, graph):
+    """A space with a Messenger channel `fb` pointed at the Graph API peer."""
+    await add_messenger(space, graph)
     return space
 
 

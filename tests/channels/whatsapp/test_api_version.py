@@ -1,6 +1,7 @@
 """The Graph API version: a supported one by default (Meta retires v21.0 on 2027-01-21), and the
 channel's `apiVersion` when given."""
 
+from tests.channels.messenger.conftest import add_messenger
 from tests.channels.vendor_helpers import add_channel, send
 from tests.channels.whatsapp.conftest import APP_SECRET
 from tests.channels.whatsapp.test_whatsapp import open_window
@@ -33,19 +34,7 @@ async def test_the_default_version_is_supported_and_apiversion_overrides_it(wa, 
 
 
 async def test_messenger_uses_the_same_default(space, graph, deliver):
-    await add_channel(
-        space,
-        "fb",
-        "fbMessenger",
-        "messenger",
-        {
-            "pageId": graph.page_id,
-            "pageAccessToken": graph.page_token,
-            "appSecret": "s",
-            "verifyToken": "v",
-            "baseUrl": graph.url,
-        },
-    )
+    await add_messenger(space, graph)
     await send(space, to={"fbMessengerId": "2468"}, body="hello", rules=["fb"])
     await deliver(space)
     [call] = graph.sent("messenger")
